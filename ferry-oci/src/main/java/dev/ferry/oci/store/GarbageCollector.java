@@ -1,0 +1,56 @@
+package dev.ferry.oci.store;
+
+import dev.ferry.oci.Digest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Removes blobs no name reaches, and temp files that killed writers left behind. Runs with no writer active (see
+ * {@link OciStore#session()}), so it never removes a blob that is about to be named. Thread-safe.
+ */
+public final class GarbageCollector {
+
+  /** What a collection removed. */
+  public record Result(int blobsRemoved, long bytesRemoved, int tempFilesRemoved, int blobsKept) {}
+
+  private GarbageCollector() {}
+
+  /**
+   * Collects garbage in {@code store}. {@code extraRoots} keeps blobs that something other than {@code index.json}
+   * refers to (the build cache, for one). With {@code dryRun} nothing is removed.
+   */
+  public static Result collect(OciStore store, Set<Digest> extraRoots, boolean dryRun) throws IOException {
+    return store.exclusively(
+        () -> {
+          Reachability walk = new Reachability(store).walk(store.entries());
+          List<Digest> doomed = new ArrayList<>();
+          int kept = 0;
+          for (Digest d : store.blobs()) {
+            if (walk.reached().containsKey(d) || extraRoots.contains(d)) {
+              kept++;
+            } else {
+              doomed.add(d);
+            }
+          }
+          long bytes = 0;
+          for (Digest d : doomed) {
+            bytes += store.size(d);
+            if (!dryRun) {
+              store.delete(d);
+            }
+          }
+          int temps = 0;
+          for (Path p : store.ingestFiles()) {
+            temps++;
+            if (!dryRun) {
+              Files.deleteIfExists(p);
+            }
+          }
+          return new Result(doomed.size(), bytes, temps, kept);
+        });
+  }
+}

@@ -1,0 +1,503 @@
+package dev.ferry.oci.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.Digest;
+import dev.ferry.oci.DigestMismatchException;
+import dev.ferry.oci.ImageConfig;
+import dev.ferry.oci.Index;
+import dev.ferry.oci.Manifest;
+import dev.ferry.oci.MediaType;
+import dev.ferry.oci.internal.json.OciJson;
+import dev.ferry.oci.io.DigestingOutputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * Ferry's content store: an OCI image layout 1.1 directory. The only class that knows the layout on disk.
+ * Thread-safe, and safe for several processes using the same directory.
+ *
+ * <p>Layout: {@code oci-layout}, {@code index.json} (names are {@value Descriptor#REF_NAME} annotations),
+ * {@code blobs/<alg>/<hex>}, and Ferry's private {@code .ferry/} (in-progress writes and the index lock). Every
+ * blob is written to {@code .ferry/ingest/}, hashed and counted while streaming, checked against what the caller
+ * expected, and then moved into place atomically, so a reader never sees a partial blob and a process killed at
+ * any point leaves only a temp file that {@link #gc} removes. {@code index.json} is rewritten the same way under
+ * an exclusive lock.
+ *
+ * @see <a href="https://github.com/opencontainers/image-spec/blob/main/image-layout.md">OCI image layout</a>
+ */
+public final class OciStore {
+  static final String LAYOUT_FILE = "oci-layout";
+  static final String INDEX_FILE = "index.json";
+  private static final String PRIVATE_DIR = ".ferry";
+  private static final int COPY_BUFFER = 256 * 1024;
+  /** Manifests, indexes and configs larger than this are refused: registries cap them at 4 MiB. */
+  public static final int MAX_DOCUMENT_SIZE = 32 * 1024 * 1024;
+
+  private final Path root;
+  private final Path blobs;
+  private final Path ingest;
+  private final Path lockFile;
+  private final WriterLock writerLock;
+
+  private OciStore(Path root) {
+    this.root = root;
+    this.blobs = root.resolve("blobs");
+    this.ingest = root.resolve(PRIVATE_DIR).resolve("ingest");
+    this.lockFile = root.resolve(PRIVATE_DIR).resolve("index.lock");
+    this.writerLock = WriterLock.of(root.resolve(PRIVATE_DIR).resolve("writers.lock"));
+  }
+
+  /** Opens the store at {@code root}, creating an empty layout when the directory is missing or empty. */
+  public static OciStore open(Path root) throws IOException {
+    Path r = root.toAbsolutePath().normalize();
+    Files.createDirectories(r);
+    OciStore s = new OciStore(r);
+    s.init();
+    return s;
+  }
+
+  /** The default store: {@code $FERRY_HOME}, else {@code ~/.local/share/ferry}. */
+  public static Path defaultRoot() {
+    String home = System.getenv("FERRY_HOME");
+    if (home != null && !home.isBlank()) {
+      return Path.of(home);
+    }
+    return Path.of(System.getProperty("user.home"), ".local", "share", "ferry");
+  }
+
+  private void init() throws IOException {
+    Path layout = root.resolve(LAYOUT_FILE);
+    if (Files.exists(layout)) {
+      JsonNode n = OciJson.parseObject(Files.readAllBytes(layout), layout.toString());
+      String v = OciJson.optText(n, "imageLayoutVersion").orElse("");
+      if (!v.startsWith("1.")) {
+        throw new IOException(
+            layout + " declares imageLayoutVersion '" + v + "'; Ferry reads OCI image layout 1.x only");
+      }
+    } else {
+      try (Stream<Path> entries = Files.list(root)) {
+        List<String> others =
+            entries.map(p -> p.getFileName().toString()).filter(n -> !n.equals(PRIVATE_DIR)).toList();
+        if (!others.isEmpty() && !others.contains(INDEX_FILE)) {
+          throw new IOException(
+              root + " is not empty and not an OCI image layout (no oci-layout file); choose an empty directory");
+        }
+      }
+      writeAtomically(layout, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Files.createDirectories(blobs.resolve("sha256"));
+    Files.createDirectories(ingest);
+    if (!Files.exists(root.resolve(INDEX_FILE))) {
+      try (StoreLock.Held l = StoreLock.acquire(lockFile)) {
+        if (!Files.exists(root.resolve(INDEX_FILE))) {
+          writeIndexFile(List.of());
+        }
+      }
+    }
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  // ---------------------------------------------------------------- blobs
+
+  /** Where a blob lives; it may not exist. */
+  Path blobPath(Digest digest) {
+    return blobs.resolve(digest.algorithm().id()).resolve(digest.hex());
+  }
+
+  public boolean exists(Digest digest) {
+    return Files.isRegularFile(blobPath(digest));
+  }
+
+  /** The stored size of a blob. */
+  public long size(Digest digest) throws IOException {
+    try {
+      return Files.size(blobPath(digest));
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(digest, root.toString());
+    }
+  }
+
+  /**
+   * Opens a blob for reading. The stream verifies the content against the digest when it reaches the end and
+   * throws {@link DigestMismatchException} if the file was corrupted on disk.
+   */
+  public InputStream open(Digest digest) throws IOException {
+    Path p = blobPath(digest);
+    InputStream in;
+    long size;
+    try {
+      in = Files.newInputStream(p);
+      size = Files.size(p);
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(digest, root.toString());
+    }
+    return new VerifyingInputStream(in, digest, size, "blob " + digest + " in " + root);
+  }
+
+  /** Opens a blob, checking that its stored size is the size a descriptor declared. */
+  public InputStream open(Descriptor d) throws IOException {
+    long actual = size(d.digest());
+    if (actual != d.size()) {
+      throw new IOException(
+          "blob " + d.digest() + " in " + root + " has " + actual + " bytes but its descriptor says " + d.size());
+    }
+    return open(d.digest());
+  }
+
+  /** Reads a whole small blob (a manifest, index or config), verified. */
+  public byte[] read(Digest digest) throws IOException {
+    long size = size(digest);
+    if (size > MAX_DOCUMENT_SIZE) {
+      throw new IOException(
+          "blob " + digest + " is " + size + " bytes, too large to be a manifest or config (limit " + MAX_DOCUMENT_SIZE + ")");
+    }
+    try (InputStream in = open(digest)) {
+      return in.readAllBytes();
+    }
+  }
+
+  /** Stores bytes and returns their descriptor. */
+  public Descriptor put(String mediaType, byte[] bytes) throws IOException {
+    try (BlobWriter w = newBlob()) {
+      w.write(bytes);
+      return Descriptor.of(mediaType, w.commit(), bytes.length);
+    }
+  }
+
+  /** Stores bytes that must hash to {@code expected}; nothing is stored if they do not. */
+  public void put(Digest expected, byte[] bytes) throws IOException {
+    try (BlobWriter w = newBlob()) {
+      w.write(bytes);
+      w.commit(expected, bytes.length);
+    }
+  }
+
+  /**
+   * Streams a blob into the store, verifying it against {@code expected} (and {@code expectedSize} unless -1); on a
+   * mismatch nothing is stored.
+   */
+  public void put(InputStream in, Digest expected, long expectedSize) throws IOException {
+    try (BlobWriter w = newBlob()) {
+      in.transferTo(w);
+      w.commit(expected, expectedSize);
+    }
+  }
+
+  /** A writer for a new blob whose digest is not known up front. */
+  public BlobWriter newBlob() throws IOException {
+    Path tmp = ingest.resolve(UUID.randomUUID() + ".tmp");
+    return new BlobWriter(tmp, writerLock.shared());
+  }
+
+  /**
+   * Starts a write session: until it is closed, {@link #gc} waits, so blobs written in the session survive until
+   * the session names them. Wrap every multi-blob operation (import, pull, build) in one. Sessions nest and
+   * overlap freely.
+   */
+  public Session session() throws IOException {
+    StoreLock.Held held = writerLock.shared();
+    return held::close;
+  }
+
+  /** A held write session; see {@link #session()}. */
+  public interface Session extends AutoCloseable {
+    @Override
+    void close() throws IOException;
+  }
+
+  /** Runs {@code action} with no writer active, in this process or another. */
+  <T> T exclusively(IoSupplier<T> action) throws IOException {
+    try (StoreLock.Held l = writerLock.exclusive()) {
+      return action.get();
+    }
+  }
+
+  /** A supplier that may throw {@link IOException}. */
+  @FunctionalInterface
+  interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** Removes a blob; true if it was there. References to it are not checked (that is {@link #gc}'s job). */
+  public boolean delete(Digest digest) throws IOException {
+    return Files.deleteIfExists(blobPath(digest));
+  }
+
+  /** Every blob digest in the store, in no particular order. Files whose names are not digests are skipped. */
+  public List<Digest> blobs() throws IOException {
+    List<Digest> out = new ArrayList<>();
+    for (Digest.Algorithm a : Digest.Algorithm.values()) {
+      Path dir = blobs.resolve(a.id());
+      if (!Files.isDirectory(dir)) {
+        continue;
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        s.forEach(
+            p -> {
+              String v = a.id() + ":" + p.getFileName();
+              if (Digest.isDigest(v)) {
+                out.add(Digest.parse(v));
+              }
+            });
+      }
+    }
+    return out;
+  }
+
+  /** Temp files left by writers; a killed process leaves them behind. */
+  List<Path> ingestFiles() throws IOException {
+    try (Stream<Path> s = Files.list(ingest)) {
+      return s.toList();
+    }
+  }
+
+  /**
+   * An output stream for one new blob: hashes while writing, then {@link #commit} moves it into place. Closing
+   * without committing discards it. Not thread-safe.
+   */
+  public final class BlobWriter extends OutputStream {
+    private final Path tmp;
+    private final StoreLock.Held session;
+    private final FileChannel channel;
+    private final DigestingOutputStream out;
+    private boolean done;
+
+    private BlobWriter(Path tmp, StoreLock.Held session) throws IOException {
+      this.tmp = tmp;
+      this.session = session;
+      try {
+        this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (IOException | RuntimeException e) {
+        session.close();
+        throw e;
+      }
+      this.out =
+          new DigestingOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER));
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    /** Bytes written so far. */
+    public long count() {
+      return out.count();
+    }
+
+    /** Commits whatever was written, under the digest it hashes to. */
+    public Digest commit() throws IOException {
+      return finish(null, -1);
+    }
+
+    /**
+     * Commits only if the content hashes to {@code expected} and has {@code expectedSize} bytes (unless -1); on a
+     * mismatch nothing is stored and {@link DigestMismatchException} names both digests.
+     */
+    public Digest commit(Digest expected, long expectedSize) throws IOException {
+      return finish(expected, expectedSize);
+    }
+
+    private Digest finish(Digest expected, long expectedSize) throws IOException {
+      if (done) {
+        throw new IllegalStateException("blob writer already committed or closed");
+      }
+      done = true;
+      try {
+        out.flush();
+        channel.close();
+        Digest actual = out.digest();
+        if (expectedSize >= 0 && out.count() != expectedSize) {
+          throw new IOException(
+              "blob "
+                  + (expected != null ? expected : actual)
+                  + " has "
+                  + out.count()
+                  + " bytes but "
+                  + expectedSize
+                  + " were expected (truncated input?); nothing was stored");
+        }
+        if (expected != null && !expected.equals(actual)) {
+          throw new DigestMismatchException("blob", expected, actual);
+        }
+        Path target = blobPath(actual);
+        if (Files.exists(target)) {
+          // Same content already stored; refresh its time so a concurrent gc's grace period covers it.
+          Files.setLastModifiedTime(target, FileTime.from(Instant.now()));
+          Files.deleteIfExists(tmp);
+        } else {
+          Files.createDirectories(target.getParent());
+          moveAtomically(tmp, target);
+        }
+        return actual;
+      } finally {
+        try {
+          Files.deleteIfExists(tmp);
+        } finally {
+          session.close();
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (!done) {
+        done = true;
+        try {
+          channel.close();
+          Files.deleteIfExists(tmp);
+        } finally {
+          session.close();
+        }
+      }
+    }
+  }
+
+  private static void moveAtomically(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("the store's file system cannot rename atomically (" + to + ")", e);
+    } catch (FileAlreadyExistsException e) {
+      // Another writer stored the same content first; its copy is identical by construction.
+      Files.deleteIfExists(from);
+    }
+  }
+
+  private void writeAtomically(Path target, byte[] bytes) throws IOException {
+    Path tmp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(bytes));
+      ch.force(true);
+    }
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  // ---------------------------------------------------------------- index.json and names
+
+  /** Every descriptor in {@code index.json}, in file order. */
+  public List<Descriptor> entries() throws IOException {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(root.resolve(INDEX_FILE));
+    } catch (NoSuchFileException e) {
+      return List.of();
+    }
+    return Index.parse(bytes, Optional.of(MediaType.OCI_INDEX.value())).manifests();
+  }
+
+  /** The descriptor named {@code name}, if any. */
+  public Optional<Descriptor> resolve(String name) throws IOException {
+    return entries().stream().filter(d -> d.refName().filter(name::equals).isPresent()).findFirst();
+  }
+
+  /**
+   * Atomically rewrites {@code index.json} under the store's lock: {@code change} gets the current entries and
+   * returns the new ones.
+   */
+  public void updateEntries(UnaryOperator<List<Descriptor>> change) throws IOException {
+    try (StoreLock.Held l = StoreLock.acquire(lockFile)) {
+      List<Descriptor> updated = change.apply(new ArrayList<>(entries()));
+      for (Descriptor d : updated) {
+        if (!exists(d.digest())) {
+          throw new BlobNotFoundException(d.digest(), root.toString());
+        }
+      }
+      writeIndexFile(updated);
+    }
+  }
+
+  /** Names {@code target} as {@code name}, replacing what the name pointed to before. */
+  public void tag(String name, Descriptor target) throws IOException {
+    Descriptor named = target.withAnnotation(Descriptor.REF_NAME, name);
+    updateEntries(
+        list -> {
+          list.removeIf(d -> d.refName().filter(name::equals).isPresent());
+          list.add(named);
+          return list;
+        });
+  }
+
+  /** Removes a name; true if it existed. Blobs stay until {@link #gc}. */
+  public boolean untag(String name) throws IOException {
+    boolean[] removed = {false};
+    updateEntries(
+        list -> {
+          removed[0] = list.removeIf(d -> d.refName().filter(name::equals).isPresent());
+          return list;
+        });
+    return removed[0];
+  }
+
+  private void writeIndexFile(List<Descriptor> entries) throws IOException {
+    ObjectNode n = OciJson.object();
+    n.put("schemaVersion", 2);
+    n.put("mediaType", MediaType.OCI_INDEX.value());
+    ArrayNode ms = n.putArray("manifests");
+    entries.forEach(d -> ms.add(OciJson.toJson(d)));
+    writeAtomically(root.resolve(INDEX_FILE), OciJson.bytes(n));
+  }
+
+  // ---------------------------------------------------------------- documents
+
+  public Manifest readManifest(Descriptor d) throws IOException {
+    return Manifest.parse(read(d.digest()), Optional.of(d.mediaType()));
+  }
+
+  public Index readIndex(Descriptor d) throws IOException {
+    return Index.parse(read(d.digest()), Optional.of(d.mediaType()));
+  }
+
+  public ImageConfig readConfig(Descriptor d) throws IOException {
+    return ImageConfig.parse(read(d.digest()));
+  }
+
+  /** Stores a manifest's exact bytes. */
+  public Descriptor put(Manifest m) throws IOException {
+    put(m.digest(), m.bytes());
+    return m.descriptor();
+  }
+
+  public Descriptor put(Index i) throws IOException {
+    put(i.digest(), i.bytes());
+    return i.descriptor();
+  }
+
+  public Descriptor put(ImageConfig c) throws IOException {
+    put(c.digest(), c.bytes());
+    return Descriptor.of(MediaType.OCI_CONFIG, c.digest(), c.bytes().length);
+  }
+}
