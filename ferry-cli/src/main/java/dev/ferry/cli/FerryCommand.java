@@ -1,0 +1,29 @@
+package dev.ferry.cli;
+
+import picocli.CommandLine.Command;
+
+/** The {@code ferry} top-level command: only groups the verbs. */
+@Command(
+    name = "ferry",
+    mixinStandardHelpOptions = true,
+    versionProvider = Version.class,
+    description = "Private delivery of AI services: images, stores, archives and bundles without a Docker daemon.",
+    subcommands = {
+      ImagesCommand.class,
+      InspectCommand.class,
+      HistoryCommand.class,
+      TagCommand.class,
+      RmiCommand.class,
+      FsckCommand.class,
+      GcCommand.class,
+    })
+final class FerryCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @picocli.CommandLine.Mixin GlobalOptions global = new GlobalOptions();
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+}
