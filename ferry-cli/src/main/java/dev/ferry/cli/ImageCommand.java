@@ -1,0 +1,173 @@
+package dev.ferry.cli;
+
+import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.ImageConfig;
+import dev.ferry.oci.Manifest;
+import dev.ferry.oci.MediaType;
+import dev.ferry.oci.Platform;
+import dev.ferry.oci.store.Images;
+import dev.ferry.oci.store.OciStore;
+import dev.ferry.oci.layer.LayerWriter;
+import dev.ferry.oci.layer.WrittenLayer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ferry image}: making images without a Dockerfile. */
+@Command(
+    name = "image",
+    description = "Make images without a Dockerfile.",
+    subcommands = {ImageCommand.FromRootfs.class})
+final class ImageCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  /** {@code ferry image from-rootfs}: one reproducible layer from a directory, plus a config. */
+  @Command(
+      name = "from-rootfs",
+      description = "Make a one-layer image from a root filesystem directory (like 'docker import' of a tree).")
+  static final class FromRootfs extends BaseCommand {
+    @Parameters(paramLabel = "DIR", description = "Root filesystem directory.")
+    Path dir;
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the new image.")
+    String tag;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "Platform of the image (default: this machine's).")
+    String platform;
+
+    @Option(names = "--entrypoint", paramLabel = "ARG", split = ",", description = "Entrypoint, comma-separated.")
+    List<String> entrypoint = new ArrayList<>();
+
+    @Option(names = "--cmd", paramLabel = "ARG", split = ",", description = "Default command, comma-separated.")
+    List<String> cmd = new ArrayList<>();
+
+    @Option(names = {"-e", "--env"}, paramLabel = "K=V", description = "Environment variable (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory.")
+    String workdir;
+
+    @Option(names = {"-l", "--label"}, paramLabel = "K=V", description = "Label (repeatable).")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Layer compression (default: gzip).")
+    MediaType.Compression compression = MediaType.Compression.GZIP;
+
+    @Option(names = "--level", paramLabel = "N", description = "Compression level (gzip default 1, zstd default 3).")
+    Integer level;
+
+    @Option(names = "--root-owner", description = "Record every file as owned by 0:0 instead of its owner on disk.")
+    boolean rootOwner;
+
+    @Override
+    int execute() throws Exception {
+      String name = Images.storeName(tag);
+      Platform p = platform(platform).orElse(Platform.host());
+      if (!Files.isDirectory(dir)) {
+        throw new UsageException("root filesystem directory " + dir + " does not exist or is not a directory");
+      }
+      for (String kv : env) {
+        requireKeyValue("--env", kv);
+      }
+      for (String kv : labels) {
+        requireKeyValue("--label", kv);
+      }
+      Instant epoch = LayerWriter.sourceDateEpoch();
+      LayerWriter.Builder b = LayerWriter.builder().compression(compression).epoch(epoch);
+      if (level != null) {
+        b.level(level);
+      }
+      if (rootOwner) {
+        b.forceOwner(0, 0);
+      }
+      LayerWriter writer = b.build();
+      OciStore store = store();
+      Descriptor top;
+      try (OciStore.Session s = store.session()) {
+        WrittenLayer layer;
+        try (Progress pr = progress("layer");
+            OciStore.BlobWriter w = store.newBlob()) {
+          layer = writer.write(dir, new CountingStream(w, pr));
+          w.commit(layer.digest(), layer.size());
+        }
+        String created = epoch.toString();
+        ImageConfig.Builder cb =
+            ImageConfig.builder(p)
+                .created(created)
+                .addLayer(layer.diffId(), ImageConfig.History.of(created, "ferry image from-rootfs " + dir.getFileName(), false));
+        List<String> allEnv = new ArrayList<>();
+        if (env.stream().noneMatch(e -> e.startsWith("PATH="))) {
+          allEnv.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        allEnv.addAll(env);
+        cb.env(allEnv);
+        if (!entrypoint.isEmpty()) {
+          cb.entrypoint(entrypoint);
+        }
+        if (!cmd.isEmpty()) {
+          cb.cmd(cmd);
+        }
+        if (workdir != null) {
+          cb.workingDir(workdir);
+        }
+        for (String kv : labels) {
+          int eq = kv.indexOf('=');
+          cb.label(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        ImageConfig config = cb.build();
+        Descriptor configDesc = store.put(config);
+        Manifest m =
+            Manifest.of(
+                MediaType.OCI_MANIFEST,
+                configDesc,
+                List.of(Descriptor.of(layer.mediaType(), layer.digest(), layer.size())),
+                java.util.Map.of(),
+                Optional.empty(),
+                Optional.empty());
+        top = store.put(m).withPlatform(p);
+        store.tag(name, top);
+      }
+      info("Stored " + name + " (" + p + ")");
+      out().println(top.digest());
+      return 0;
+    }
+
+    private static void requireKeyValue(String option, String kv) {
+      if (kv.indexOf('=') <= 0) {
+        throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
+      }
+    }
+  }
+
+  /** Passes bytes to a store writer while counting them for progress. */
+  private static final class CountingStream extends java.io.FilterOutputStream {
+    private final Progress progress;
+
+    CountingStream(java.io.OutputStream out, Progress progress) {
+      super(out);
+      this.progress = progress;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      out.write(b, off, len);
+      progress.add(len);
+    }
+
+    @Override
+    public void close() {
+      // The store writer is committed or closed by its owner, not by the layer writer.
+    }
+  }
+}
