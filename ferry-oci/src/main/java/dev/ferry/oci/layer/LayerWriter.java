@@ -1,0 +1,297 @@
+package dev.ferry.oci.layer;
+
+import com.github.luben.zstd.ZstdOutputStream;
+import dev.ferry.oci.Digest;
+import dev.ferry.oci.MediaType;
+import dev.ferry.oci.MediaType.Compression;
+import dev.ferry.oci.io.DigestingOutputStream;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes reproducible layer tars in one streaming pass: tar bytes are hashed into the diffID, compressed, and the
+ * compressed bytes hashed and counted on their way to the caller's stream. Immutable and thread-safe; each call
+ * writes independently.
+ *
+ * <p>Entries are sorted by the bytes of their UTF-8 path (so parents precede children), carry numeric owners with
+ * empty user and group names, and have their modification time clamped to the epoch (and to at least 0). Equal
+ * input gives byte-identical output with the same JDK and zstd-jni. See {@code docs/layers.md}.
+ */
+public final class LayerWriter {
+  public static final int DEFAULT_GZIP_LEVEL = 1;
+  public static final int DEFAULT_ZSTD_LEVEL = 3;
+  /** Large enough that per-call overhead of hashing and compression stays small next to the work itself. */
+  static final int BUFFER_SIZE = 256 * 1024;
+
+  private final Compression compression;
+  private final int level;
+  private final int zstdWorkers;
+  private final long epochSeconds;
+  private final long ownerUid;
+  private final long ownerGid;
+
+  private LayerWriter(Builder b) {
+    this.compression = b.compression;
+    this.level = b.level != null ? b.level : defaultLevel(b.compression);
+    this.zstdWorkers = b.zstdWorkers;
+    this.epochSeconds = b.epoch.getEpochSecond();
+    this.ownerUid = b.ownerUid;
+    this.ownerGid = b.ownerGid;
+  }
+
+  /** A builder defaulting to gzip level 1, epoch 0 and file system owners. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The reproducible-builds {@code SOURCE_DATE_EPOCH} from the environment, or the Unix epoch when unset. */
+  public static Instant sourceDateEpoch() {
+    return sourceDateEpoch(System.getenv());
+  }
+
+  static Instant sourceDateEpoch(Map<String, String> env) {
+    String value = env.get("SOURCE_DATE_EPOCH");
+    if (value == null || value.isBlank()) {
+      return Instant.EPOCH;
+    }
+    try {
+      long seconds = Long.parseLong(value.trim());
+      if (seconds >= 0) {
+        return Instant.ofEpochSecond(seconds);
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the value
+    }
+    throw new IllegalArgumentException(
+        "SOURCE_DATE_EPOCH must be a non-negative number of seconds, got '" + value + "'");
+  }
+
+  /**
+   * Writes every file, directory, symlink, hard link, FIFO and device below {@code directory} (not the directory
+   * itself) to {@code out}. Owners come from {@code unix:uid}/{@code unix:gid} unless the builder forces one; only
+   * {@code user.*} xattrs are read. {@code out} is not closed.
+   */
+  public WrittenLayer write(Path directory, OutputStream out) throws IOException {
+    return writeSorted(fromFileSystem(FileSystemEntries.read(directory)), out);
+  }
+
+  /**
+   * Writes the changes that turn {@code lower} into {@code upper}, as found by {@link LayerDiff#changes}, with
+   * this writer's owner rule applied. {@code out} is not closed.
+   */
+  public WrittenLayer writeDiff(Path lower, Path upper, OutputStream out) throws IOException {
+    return writeSorted(fromFileSystem(LayerDiff.changes(lower, upper)), out);
+  }
+
+  /**
+   * Writes explicit entries in path order; entries keep their own owners. {@code out} is not closed.
+   *
+   * @throws IllegalArgumentException naming a path that occurs twice
+   */
+  public WrittenLayer write(List<LayerEntry> entries, OutputStream out) throws IOException {
+    return writeSorted(new ArrayList<>(entries), out);
+  }
+
+  private List<LayerEntry> fromFileSystem(List<LayerEntry> entries) {
+    if (ownerUid < 0) {
+      return entries;
+    }
+    List<LayerEntry> owned = new ArrayList<>(entries.size());
+    for (LayerEntry e : entries) {
+      owned.add(e.withOwner(ownerUid, ownerGid));
+    }
+    return owned;
+  }
+
+  private WrittenLayer writeSorted(List<LayerEntry> entries, OutputStream out) throws IOException {
+    Objects.requireNonNull(out, "out");
+    entries.sort(LayerEntry::compareByPath);
+    Map<LayerEntry.FileKey, String> firstName = new HashMap<>();
+    for (int i = 0; i < entries.size(); i++) {
+      LayerEntry e = entries.get(i);
+      if (i > 0 && LayerEntry.compareByPath(entries.get(i - 1), e) == 0) {
+        throw new IllegalArgumentException("layer entry path occurs twice: '" + e.path() + "'");
+      }
+      if (e.fileKey() != null) {
+        String first = firstName.putIfAbsent(e.fileKey(), e.path());
+        if (first != null) {
+          entries.set(i, e.asHardLinkTo(first));
+        }
+      }
+    }
+
+    DigestingOutputStream blob = new DigestingOutputStream(new NonClosing(out));
+    OutputStream compressor = compressor(blob);
+    DigestingOutputStream tarDigest = compression == Compression.NONE ? blob : new DigestingOutputStream(compressor);
+    BufferedOutputStream tarBytes = new BufferedOutputStream(tarDigest, BUFFER_SIZE);
+    TarWriter tar = new TarWriter(tarBytes);
+    byte[] buffer = new byte[BUFFER_SIZE];
+    for (LayerEntry e : entries) {
+      long mtime = Math.max(0, Math.min(e.mtime().getEpochSecond(), epochSeconds));
+      if (e.type() != LayerEntry.Type.FILE) {
+        tar.writeHeader(e, 0, mtime);
+      } else if (e.source() == null) {
+        byte[] data = e.data() == null ? new byte[0] : e.data();
+        tar.writeHeader(e, data.length, mtime);
+        tarBytes.write(data);
+        tar.pad(data.length);
+      } else {
+        long size = e.size() >= 0 ? e.size() : Files.size(e.source());
+        tar.writeHeader(e, size, mtime);
+        copy(e, size, tarBytes, buffer);
+        tar.pad(size);
+      }
+    }
+    tar.finish();
+    tarBytes.flush();
+    compressor.close();
+    Digest diffId = tarDigest.digest();
+    Digest digest = compression == Compression.NONE ? diffId : blob.digest();
+    return new WrittenLayer(diffId, digest, blob.count(), MediaType.ociLayer(compression));
+  }
+
+  private static void copy(LayerEntry e, long size, OutputStream out, byte[] buffer) throws IOException {
+    try (InputStream in = Files.newInputStream(e.source())) {
+      long left = size;
+      while (left > 0) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          throw new IOException("file " + e.source() + " for layer path '" + e.path() + "' shrank from " + size
+              + " bytes while it was written; write the layer from a tree that does not change");
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+      if (in.read() >= 0) {
+        throw new IOException("file " + e.source() + " for layer path '" + e.path() + "' grew beyond " + size
+            + " bytes while it was written; write the layer from a tree that does not change");
+      }
+    }
+  }
+
+  private OutputStream compressor(OutputStream blob) throws IOException {
+    return switch (compression) {
+      case NONE -> blob;
+      case GZIP -> new ReproducibleGzipOutputStream(blob, level);
+      case ZSTD -> {
+        ZstdOutputStream z = new ZstdOutputStream(blob, level);
+        if (zstdWorkers > 0) {
+          z.setWorkers(zstdWorkers);
+        }
+        yield z;
+      }
+    };
+  }
+
+  private static int defaultLevel(Compression c) {
+    return switch (c) {
+      case NONE -> 0;
+      case GZIP -> DEFAULT_GZIP_LEVEL;
+      case ZSTD -> DEFAULT_ZSTD_LEVEL;
+    };
+  }
+
+  /** Gzip with a chosen level; the JDK writes mtime 0 and no file name into the header. */
+  private static final class ReproducibleGzipOutputStream extends GZIPOutputStream {
+    ReproducibleGzipOutputStream(OutputStream out, int level) throws IOException {
+      super(out, 64 * 1024);
+      def.setLevel(level);
+    }
+  }
+
+  /** Lets the compressor finish and flush without closing the caller's stream. */
+  private static final class NonClosing extends FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      out.flush();
+    }
+  }
+
+  /** Options for a {@link LayerWriter}. Not thread-safe. */
+  public static final class Builder {
+    private Compression compression = Compression.GZIP;
+    private Integer level;
+    private int zstdWorkers;
+    private Instant epoch = Instant.EPOCH;
+    private long ownerUid = -1;
+    private long ownerGid = -1;
+
+    private Builder() {}
+
+    /** The blob's compression; gzip by default. */
+    public Builder compression(Compression compression) {
+      this.compression = Objects.requireNonNull(compression, "compression");
+      return this;
+    }
+
+    /** Compression level: gzip 0..9 (default 1), zstd 1..22 (default 3); ignored without compression. */
+    public Builder level(int level) {
+      this.level = level;
+      return this;
+    }
+
+    /** zstd worker threads; 0 (the default) compresses on the writing thread. */
+    public Builder zstdWorkers(int workers) {
+      if (workers < 0 || workers > 64) {
+        throw new IllegalArgumentException("zstd workers must be within 0..64, got " + workers);
+      }
+      this.zstdWorkers = workers;
+      return this;
+    }
+
+    /** The latest modification time written; later times are clamped to it. Default: the Unix epoch. */
+    public Builder epoch(Instant epoch) {
+      long s = epoch.getEpochSecond();
+      if (s < 0 || s > TarWriter.MAX_OCTAL_11) {
+        throw new IllegalArgumentException("layer epoch must be within 1970..2242, got " + epoch);
+      }
+      this.epoch = epoch;
+      return this;
+    }
+
+    /** Writes entries read from a file system as owned by {@code uid}:{@code gid}, typically 0:0. */
+    public Builder forceOwner(long uid, long gid) {
+      if (uid < 0 || gid < 0) {
+        throw new IllegalArgumentException("owner must be >= 0, got " + uid + ":" + gid);
+      }
+      this.ownerUid = uid;
+      this.ownerGid = gid;
+      return this;
+    }
+
+    public LayerWriter build() {
+      if (level != null) {
+        boolean ok = switch (compression) {
+          case NONE -> true;
+          case GZIP -> level >= 0 && level <= 9;
+          case ZSTD -> level >= 1 && level <= 22;
+        };
+        if (!ok) {
+          throw new IllegalArgumentException("level for " + compression + " out of range, got " + level);
+        }
+      }
+      return new LayerWriter(this);
+    }
+  }
+}
