@@ -98,7 +98,7 @@ public final class OciStore {
     } else {
       try (Stream<Path> entries = Files.list(root)) {
         List<String> others =
-            entries.map(p -> p.getFileName().toString()).filter(n -> !n.equals(PRIVATE_DIR)).toList();
+            entries.map(p -> p.getFileName().toString()).filter(n -> !isMadeByInit(n)).toList();
         if (!others.isEmpty() && !others.contains(INDEX_FILE)) {
           throw new IOException(
               root + " is not empty and not an OCI image layout (no oci-layout file); choose an empty directory");
@@ -115,6 +115,18 @@ public final class OciStore {
         }
       }
     }
+  }
+
+  /**
+   * Whether {@code init} itself makes a file of this name: another process opening the same fresh directory at the
+   * same time may already have made it, and that must not make the directory look foreign.
+   */
+  private static boolean isMadeByInit(String name) {
+    return name.equals(PRIVATE_DIR)
+        || name.equals(LAYOUT_FILE)
+        || name.equals("blobs")
+        || (name.startsWith("." + LAYOUT_FILE + ".") && name.endsWith(".tmp"))
+        || (name.startsWith("." + INDEX_FILE + ".") && name.endsWith(".tmp"));
   }
 
   public Path root() {
