@@ -12,10 +12,12 @@ import picocli.CommandLine.Command;
       ImagesCommand.class,
       InspectCommand.class,
       HistoryCommand.class,
+      UnpackCommand.class,
       TagCommand.class,
       RmiCommand.class,
       FsckCommand.class,
       GcCommand.class,
+      ImageCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -41,8 +41,8 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * nothing else may change a root while it is extracted into.
  *
  * <p>Every path is resolved component by component inside the root; a symlink met on the way is resolved by hand,
- * and one that is absolute or climbs out of the root stops extraction with an {@link UnsafeArchiveException}
- * naming the entry. Absolute entry names, names whose {@code ..} climb out of the root, hard links to paths
+ * an absolute target relative to the root (as inside the container), and one whose {@code ..} climbs out of the
+ * root stops extraction with an {@link UnsafeArchiveException} naming the entry. Absolute entry names, names whose {@code ..} climb out of the root, hard links to paths
  * outside it and layers beyond the {@link ExtractionLimits} are refused the same way. Symlink entries themselves
  * may point anywhere: they are created, never followed. An entry replacing a symlink replaces the link. After an
  * exception the root is partly extracted and should be discarded.
@@ -357,11 +357,9 @@ public final class LayerExtractor {
             throw refuse(entry, "more than " + MAX_SYMLINK_HOPS + " symlinks on its path");
           }
           String link = Files.readSymbolicLink(p).toString();
-          if (link.startsWith("/")) {
-            throw refuse(entry, "'" + relative(p) + "' is a symlink to absolute '" + link
-                + "', which is not followed because it leads outside the root");
-          }
-          List<String> resolved = new ArrayList<>(done);
+          // An absolute target means the image's own root, as it will inside the container (chroot semantics,
+          // as umoci and containerd resolve it): /var/run -> /run is common in real images.
+          List<String> resolved = link.startsWith("/") ? new ArrayList<>() : new ArrayList<>(done);
           for (String t : link.split("/")) {
             if (t.isEmpty() || t.equals(".")) {
               continue;
