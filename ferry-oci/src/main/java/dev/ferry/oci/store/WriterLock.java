@@ -37,7 +37,9 @@ final class WriterLock {
     try {
       synchronized (this) {
         if (sharedHolders == 0) {
-          sharedChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          // A shared lock needs a readable channel (FileChannel.lock throws NonReadableChannelException otherwise).
+          sharedChannel =
+              FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
           try {
             sharedLock = sharedChannel.lock(0, Long.MAX_VALUE, true);
           } catch (IOException | RuntimeException e) {
