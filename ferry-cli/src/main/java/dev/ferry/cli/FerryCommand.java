@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
       ImagesCommand.class,
       InspectCommand.class,
       HistoryCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
       UnpackCommand.class,
       TagCommand.class,
       RmiCommand.class,
