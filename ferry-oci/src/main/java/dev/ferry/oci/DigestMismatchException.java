@@ -2,7 +2,7 @@ package dev.ferry.oci;
 
 import java.io.IOException;
 
-/** Content did not hash to the digest (or size) it was declared with; nothing was stored. */
+/** Content did not hash to the digest it was declared with. */
 public final class DigestMismatchException extends IOException {
   private static final long serialVersionUID = 1L;
 
@@ -10,7 +10,18 @@ public final class DigestMismatchException extends IOException {
   private final Digest actual;
 
   public DigestMismatchException(String what, Digest expected, Digest actual) {
-    super(what + ": expected " + expected + " but content hashes to " + actual + "; nothing was stored");
+    this(what, expected, actual, "");
+  }
+
+  /** With {@code consequence}, e.g. "nothing was stored", appended to the message after a semicolon. */
+  public DigestMismatchException(String what, Digest expected, Digest actual, String consequence) {
+    super(
+        what
+            + ": expected "
+            + expected
+            + " but content hashes to "
+            + actual
+            + (consequence.isEmpty() ? "" : "; " + consequence));
     this.expected = expected;
     this.actual = actual;
   }

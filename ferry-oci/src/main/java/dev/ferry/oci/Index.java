@@ -43,7 +43,7 @@ public final class Index {
     byte[] copy = bytes.clone();
     ObjectNode n = OciJson.parseObject(copy, "image index");
     JsonNode sv = n.get("schemaVersion");
-    if (sv == null || sv.asInt() != 2) {
+    if (sv == null || !sv.isInt() || sv.asInt() != 2) {
       throw new IllegalArgumentException(
           "image index must have schemaVersion 2, got " + (sv == null ? "none" : sv.toString()));
     }

@@ -46,7 +46,7 @@ public final class Manifest {
 
   /**
    * Parses a manifest. {@code declaredType} is the media type it was served or described with, if any; a type in
-   * the document wins when both exist and they must agree.
+   * the document wins when both exist (registries and layouts sometimes describe a Docker manifest loosely).
    *
    * @throws IllegalArgumentException when the bytes are not a manifest Ferry understands
    */
@@ -54,7 +54,7 @@ public final class Manifest {
     byte[] copy = bytes.clone();
     ObjectNode n = OciJson.parseObject(copy, "image manifest");
     JsonNode sv = n.get("schemaVersion");
-    if (sv == null || sv.asInt() != 2) {
+    if (sv == null || !sv.isInt() || sv.asInt() != 2) {
       throw new IllegalArgumentException(
           "image manifest must have schemaVersion 2, got " + (sv == null ? "none" : sv.toString()));
     }

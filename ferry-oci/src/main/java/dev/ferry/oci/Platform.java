@@ -110,10 +110,10 @@ public record Platform(String os, String architecture, String variant, String os
 
   /** Whether an image for {@code candidate} may run here: same os and arch, and same variant when this one has one. */
   public boolean matches(Platform candidate) {
-    if (!os.equals(candidate.os) || !architecture.equals(candidate.architecture)) {
+    Platform c = normalize(candidate.os, candidate.architecture, candidate.variant);
+    if (!os.equals(c.os) || !architecture.equals(c.architecture)) {
       return false;
     }
-    Platform c = normalize(candidate.os, candidate.architecture, candidate.variant);
     return variant.isEmpty() || variant.equals(c.variant);
   }
 

@@ -56,12 +56,7 @@ public final class Images {
         return Optional.of(hits.get(0));
       }
     }
-    String normal;
-    try {
-      normal = Reference.parse(what).toString();
-    } catch (IllegalArgumentException e) {
-      throw e;
-    }
+    String normal = Reference.parse(what).toString();
     return entries.stream().filter(d -> d.refName().filter(normal::equals).isPresent()).findFirst();
   }
 

@@ -359,7 +359,7 @@ public final class OciStore {
                   + " were expected (truncated input?); nothing was stored");
         }
         if (expected != null && !expected.equals(actual)) {
-          throw new DigestMismatchException("blob", expected, actual);
+          throw new DigestMismatchException("blob", expected, actual, "nothing was stored");
         }
         Path target = blobPath(actual);
         if (Files.exists(target)) {
