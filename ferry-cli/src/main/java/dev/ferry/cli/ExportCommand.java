@@ -3,10 +3,10 @@ package dev.ferry.cli;
 import dev.ferry.oci.Platform;
 import dev.ferry.oci.archive.DockerArchive;
 import dev.ferry.oci.archive.OciArchive;
+import dev.ferry.oci.io.NonClosingOutputStream;
 import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -59,7 +59,7 @@ final class ExportCommand extends BaseCommand {
       return 0;
     }
     if (output.equals("-")) {
-      OutputStream stdout = new BufferedOutputStream(new FileOutputStreamNoClose(System.out), 256 * 1024);
+      OutputStream stdout = new BufferedOutputStream(new NonClosingOutputStream(System.out), 256 * 1024);
       write(store, names, p, stdout);
       stdout.flush();
       return 0;
@@ -70,7 +70,7 @@ final class ExportCommand extends BaseCommand {
     }
     Path tmp = target.resolveSibling("." + target.getFileName() + ".ferry-tmp");
     try (Progress pr = progress("exporting");
-        OutputStream out = new CountingOutput(new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024), pr)) {
+        OutputStream out = new ProgressOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp), 256 * 1024), pr)) {
       write(store, names, p, out);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
@@ -86,38 +86,6 @@ final class ExportCommand extends BaseCommand {
       OciArchive.export(store, names, out);
     } else {
       DockerArchive.export(store, names, p, out);
-    }
-  }
-
-  /** Standard output that survives the archive writer closing its stream. */
-  private static final class FileOutputStreamNoClose extends FilterOutputStream {
-    FileOutputStreamNoClose(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() throws IOException {
-      out.flush();
-    }
-  }
-
-  private static final class CountingOutput extends FilterOutputStream {
-    private final Progress progress;
-
-    CountingOutput(OutputStream out, Progress progress) {
-      super(out);
-      this.progress = progress;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      progress.add(len);
     }
   }
 }

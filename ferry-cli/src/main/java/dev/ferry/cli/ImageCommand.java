@@ -5,6 +5,7 @@ import dev.ferry.oci.ImageConfig;
 import dev.ferry.oci.Manifest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.Platform;
+import dev.ferry.oci.io.NonClosingOutputStream;
 import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.oci.layer.LayerWriter;
@@ -98,7 +99,8 @@ final class ImageCommand implements Runnable {
         WrittenLayer layer;
         try (Progress pr = progress("layer");
             OciStore.BlobWriter w = store.newBlob()) {
-          layer = writer.write(dir, new CountingStream(w, pr));
+          // The store writer is committed by this block, not closed by the layer writer.
+          layer = writer.write(dir, new ProgressOutputStream(new NonClosingOutputStream(w), pr));
           w.commit(layer.digest(), layer.size());
         }
         String created = epoch.toString();
@@ -147,27 +149,6 @@ final class ImageCommand implements Runnable {
       if (kv.indexOf('=') <= 0) {
         throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
       }
-    }
-  }
-
-  /** Passes bytes to a store writer while counting them for progress. */
-  private static final class CountingStream extends java.io.FilterOutputStream {
-    private final Progress progress;
-
-    CountingStream(java.io.OutputStream out, Progress progress) {
-      super(out);
-      this.progress = progress;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      out.write(b, off, len);
-      progress.add(len);
-    }
-
-    @Override
-    public void close() {
-      // The store writer is committed or closed by its owner, not by the layer writer.
     }
   }
 }
