@@ -6,7 +6,8 @@
 #   scripts/install-prereqs.sh --check    # report what is missing, install nothing
 #
 # Needed: maven, a JDK >= 21, skopeo, umoci, runc, buildah (interop peers for *IT tests),
-# busybox-static (demo/test base image), zstd, gzip, tar, python3.
+# busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
+# capabilities such as security.capability, which the JDK cannot read, go into layers).
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -31,9 +32,9 @@ FERRY_JAVA_DEFINE_ONLY=1 . "$here/lib/java.sh"
 # package -> command that proves it is usable even when not installed by dpkg
 declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
-  [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]=""
+  [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then
