@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.MediaType;
 import dev.ferry.oci.layer.ExtractionLimits;
 import dev.ferry.oci.layer.ExtractionResult;
 import dev.ferry.oci.layer.LayerExtractor;
@@ -12,7 +13,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -77,9 +80,10 @@ final class UnpackCommand extends BaseCommand {
       }
       for (int i = 0; i < layers.size(); i++) {
         Descriptor l = layers.get(i);
+        MediaType type = layerType(l);
         InputStream in = store.open(l); // verifies the blob digest while reading
         streams.add(in);
-        sources.add(LayerSource.of(in, dev.ferry.oci.MediaType.parse(l.mediaType())).withDiffId(diffIds.get(i)));
+        sources.add(LayerSource.of(in, type).withDiffId(diffIds.get(i)));
       }
       r = b.build().extract(sources, rootfs);
     } finally {
@@ -104,5 +108,27 @@ final class UnpackCommand extends BaseCommand {
             + rootfs
             + (bundle ? "; run it with: runc run --bundle " + dir + " NAME" : ""));
     return 0;
+  }
+
+  /**
+   * The layer's media type; an unknown or non-layer type is a problem of the image, not of the command line, so it
+   * fails with exit 1 (an {@link java.io.IOException}) rather than 2, listing the types Ferry can unpack.
+   */
+  private MediaType layerType(Descriptor layer) throws java.io.IOException {
+    Optional<MediaType> type = MediaType.find(layer.mediaType()).filter(MediaType::isLayer);
+    if (type.isEmpty()) {
+      List<String> layerTypes =
+          Arrays.stream(MediaType.values()).filter(MediaType::isLayer).map(MediaType::value).toList();
+      throw new java.io.IOException(
+          "layer "
+              + layer.digest()
+              + " of image "
+              + ref
+              + " has media type '"
+              + layer.mediaType()
+              + "', which Ferry cannot unpack; supported layer types: "
+              + String.join(", ", layerTypes));
+    }
+    return type.get();
   }
 }
