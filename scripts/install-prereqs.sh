@@ -32,9 +32,9 @@ FERRY_JAVA_DEFINE_ONLY=1 . "$here/lib/java.sh"
 # package -> command that proves it is usable even when not installed by dpkg
 declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
-  [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr
+  [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then

@@ -80,11 +80,11 @@ public final class LayerWriter {
 
   /**
    * Writes every file, directory, symlink, hard link, FIFO and device below {@code directory} (not the directory
-   * itself) to {@code out}. Owners come from {@code unix:uid}/{@code unix:gid} unless the builder forces one; only
-   * {@code user.*} xattrs are read. {@code out} is not closed.
+   * itself) to {@code out}. Owners come from {@code unix:uid}/{@code unix:gid} unless the builder forces one; {@code user.*}
+   * xattrs are read, and {@code security.capability} too where {@code getfattr} is installed. {@code out} is not closed.
    */
   public WrittenLayer write(Path directory, OutputStream out) throws IOException {
-    return writeSorted(fromFileSystem(FileSystemEntries.read(directory)), out);
+    return writeSorted(fromFileSystem(SecurityXattrs.apply(FileSystemEntries.read(directory), directory)), out);
   }
 
   /**
@@ -92,7 +92,7 @@ public final class LayerWriter {
    * this writer's owner rule applied. {@code out} is not closed.
    */
   public WrittenLayer writeDiff(Path lower, Path upper, OutputStream out) throws IOException {
-    return writeSorted(fromFileSystem(LayerDiff.changes(lower, upper)), out);
+    return writeSorted(fromFileSystem(SecurityXattrs.apply(LayerDiff.changes(lower, upper), upper)), out);
   }
 
   /**

@@ -6,9 +6,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -59,6 +61,30 @@ final class SecurityXattrs {
     }
     // getfattr exits 1 when some file had no such attribute; what it printed is still complete.
     return parse(out);
+  }
+
+  /**
+   * {@code entries} read from the tree at {@code root}, each file or directory with its capability attribute added
+   * where it has one. Whiteouts and links are passed through.
+   */
+  static List<LayerEntry> apply(List<LayerEntry> entries, Path root) throws IOException {
+    Map<Path, SortedMap<String, byte[]>> found = read(root);
+    if (found.isEmpty()) {
+      return entries;
+    }
+    Path base = root.toAbsolutePath().normalize();
+    List<LayerEntry> out = new ArrayList<>(entries.size());
+    for (LayerEntry e : entries) {
+      String rel = e.path().endsWith("/") ? e.path().substring(0, e.path().length() - 1) : e.path();
+      SortedMap<String, byte[]> attrs = e.isWhiteout() ? null : found.get(base.resolve(rel));
+      if (attrs != null) {
+        for (Map.Entry<String, byte[]> a : attrs.entrySet()) {
+          e = e.withXattr(a.getKey(), a.getValue());
+        }
+      }
+      out.add(e);
+    }
+    return out;
   }
 
   /** Parses {@code getfattr --dump --encoding=base64} output. */
