@@ -70,7 +70,7 @@ final class UnpackCommand extends BaseCommand {
     }
     List<InputStream> streams = new ArrayList<>();
     ExtractionResult r;
-    try {
+    try (Progress progress = progress("unpacking")) {
       List<LayerSource> sources = new ArrayList<>();
       List<Descriptor> layers = img.manifest().layers();
       var diffIds = img.config().diffIds();
@@ -81,8 +81,19 @@ final class UnpackCommand extends BaseCommand {
       for (int i = 0; i < layers.size(); i++) {
         Descriptor l = layers.get(i);
         MediaType type = layerType(l);
-        InputStream in = store.open(l); // verifies the blob digest while reading
-        streams.add(in);
+        InputStream blob = store.open(l); // verifies the blob digest while reading
+        streams.add(blob);
+        InputStream in =
+            new java.io.FilterInputStream(blob) {
+              @Override
+              public int read(byte[] buf, int off, int len) throws java.io.IOException {
+                int n = super.read(buf, off, len);
+                if (n > 0) {
+                  progress.add(n);
+                }
+                return n;
+              }
+            };
         sources.add(LayerSource.of(in, type).withDiffId(diffIds.get(i)));
       }
       r = b.build().extract(sources, rootfs);
