@@ -99,7 +99,6 @@ public final class BlobUpload {
       try (Transport.Response r =
           t.call("POST", repository + "/blobs/uploads/?mount=" + blob.digest() + "&from=" + from, "mount blob " + blob.digest() + " from " + from + " into " + repository)
               .scopes(Transport.pushScope(repository), Transport.pullScope(from))
-              .header("Content-Length", "0")
               .expect(201, 202)) {
         if (r.status() == 201) {
           t.counters().blobsMounted.increment();
@@ -147,7 +146,6 @@ public final class BlobUpload {
     try (Transport.Response r =
         t.call("POST", repository + "/blobs/uploads/", "start upload of " + blob.digest() + " to " + repository)
             .scopes(Transport.pushScope(repository))
-            .header("Content-Length", "0")
             .expect(202)) {
       return location(r);
     }
@@ -234,7 +232,6 @@ public final class BlobUpload {
       try {
         r = t.call("PUT", withDigest(location, blob.digest()), what)
             .scopes(Transport.pushScope(repository))
-            .header("Content-Length", "0")
             .send();
       } catch (IOException e) {
         if (e instanceof RegistryException re && re.status() != 0) {
