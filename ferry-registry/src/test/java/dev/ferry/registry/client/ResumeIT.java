@@ -75,7 +75,7 @@ class ResumeIT {
     Descriptor layer = src.readManifest(image).layers().get(0);
     try (FlakyProxy proxy = FlakyProxy.start("127.0.0.1", registry.port());
         RegistryClient c = RegistryClient.builder().ignoreDockerConfig().retryBaseDelay(Duration.ofMillis(10))
-            .chunkSize(8 * MIB).build()) {
+            .chunkSize(8 * MIB).monolithicLimit(8 * MIB).build()) {
       proxy.cutAfter(FlakyProxy.Direction.UPSTREAM, layer.size() / 2);
       PushResult r = c.push(src, "big:2", Reference.parse(proxy.host() + "/resume/up:1"), ProgressListener.NONE);
       assertThat(proxy.cuts()).isEqualTo(1);

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 /**
  * Puts one blob from a store into a registry repository: HEAD first (skip when present), then a cross-repository
  * mount when a source repository is known, else an upload — monolithic ({@code POST} then {@code PUT ?digest=}
- * with the body) up to the chunk size, chunked ({@code PATCH} with {@code Content-Range}, then {@code PUT}) above
- * it. After a dropped connection during a chunk the upload's status ({@code GET} on its URL) says how much the
+ * with the body) for small blobs, chunked ({@code PATCH} with {@code Content-Range}, then {@code PUT}) for large
+ * ones. After a dropped connection during a chunk the upload's status ({@code GET} on its URL) says how much the
  * registry holds and the upload continues from there; a registry that cannot say (distribution 2.8 cancels an
  * upload whose session token is stale) gets the upload started over. Stateless.
  *
@@ -44,11 +44,14 @@ public final class BlobUpload {
   private final Descriptor blob;
   private final OciStore store;
   private final ProgressListener progress;
+  private final long monolithicLimit;
   private final long chunkSize;
   private final String what;
   private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 
-  private BlobUpload(Transport t, String repository, Descriptor blob, OciStore store, ProgressListener progress, long chunkSize) {
+  private BlobUpload(
+      Transport t, String repository, Descriptor blob, OciStore store, ProgressListener progress, long monolithicLimit, long chunkSize) {
+    this.monolithicLimit = monolithicLimit;
     this.t = t;
     this.repository = repository;
     this.blob = blob;
@@ -62,7 +65,8 @@ public final class BlobUpload {
    * Makes {@code blob} present in {@code repository}.
    *
    * @param mountFrom a repository of the same registry that has the blob, if known
-   * @param chunkSize blobs up to this size go in one request; larger ones in PATCH chunks of this size
+   * @param monolithicLimit blobs up to this size go in one {@code PUT}
+   * @param chunkSize larger blobs go in {@code PATCH} requests of at most this size
    */
   public static Outcome put(
       Transport t,
@@ -70,10 +74,11 @@ public final class BlobUpload {
       Descriptor blob,
       OciStore store,
       Optional<String> mountFrom,
+      long monolithicLimit,
       long chunkSize,
       ProgressListener progress)
       throws IOException {
-    BlobUpload u = new BlobUpload(t, repository, blob, store, progress, chunkSize);
+    BlobUpload u = new BlobUpload(t, repository, blob, store, progress, monolithicLimit, chunkSize);
     Result r = u.run(mountFrom);
     return new Outcome(r, u.sent.get());
   }
@@ -111,7 +116,7 @@ public final class BlobUpload {
     }
     for (int restarts = 0; ; restarts++) {
       try {
-        if (blob.size() <= chunkSize) {
+        if (blob.size() <= monolithicLimit) {
           monolithic(location);
         } else {
           chunked(location);

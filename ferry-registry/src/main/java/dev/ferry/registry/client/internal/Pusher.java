@@ -29,11 +29,13 @@ import java.util.function.Function;
 public final class Pusher {
   private final Function<String, Transport> transports;
   private final Locations locations;
+  private final long monolithicLimit;
   private final long chunkSize;
 
-  public Pusher(Function<String, Transport> transports, Locations locations, long chunkSize) {
+  public Pusher(Function<String, Transport> transports, Locations locations, long monolithicLimit, long chunkSize) {
     this.transports = transports;
     this.locations = locations;
+    this.monolithicLimit = monolithicLimit;
     this.chunkSize = chunkSize;
   }
 
@@ -58,7 +60,7 @@ public final class Pusher {
     Parallel.forEach(new ArrayList<>(blobs.values()), t.limiter(), b -> {
       Optional<String> from = locations.find(dest.registry(), b.digest(), repo).or(() -> sourceRepo);
       progress.started(b);
-      BlobUpload.Outcome o = BlobUpload.put(t, repo, b, store, from, chunkSize, progress);
+      BlobUpload.Outcome o = BlobUpload.put(t, repo, b, store, from, monolithicLimit, chunkSize, progress);
       bytes.addAndGet(o.bytesSent());
       switch (o.result()) {
         case EXISTED -> {
