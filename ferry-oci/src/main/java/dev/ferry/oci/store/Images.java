@@ -26,7 +26,19 @@ public final class Images {
     }
   }
 
+  /**
+   * Annotation on an {@code index.json} descriptor saying the index was pulled for some of its platforms only: the
+   * index is stored byte for byte (its digest is the registry's) but entries that were not pulled are absent, and
+   * {@link Fsck} does not count them as missing.
+   */
+  public static final String PARTIAL = "dev.ferry.partial";
+
   private Images() {}
+
+  /** Whether {@code top} names an index that was pulled for some of its platforms only (see {@link #PARTIAL}). */
+  public static boolean isPartial(Descriptor top) {
+    return "true".equals(top.annotations().get(PARTIAL));
+  }
 
   /** The name to store an image under for what a user typed: the full normalised reference. */
   public static String storeName(String userRef) {
@@ -122,6 +134,9 @@ public final class Images {
     List<Image> out = new ArrayList<>();
     if (top.isIndex()) {
       for (Descriptor d : store.readIndex(top).manifests()) {
+        if (isPartial(top) && !store.exists(d.digest())) {
+          continue; // a platform that was not pulled
+        }
         if (d.isManifest() && d.platform().map(p -> !p.os().equals("unknown")).orElse(true)) {
           Manifest mf = store.readManifest(d);
           out.add(new Image(top, d, mf, store.readConfig(mf.config())));

@@ -18,8 +18,16 @@ import java.util.Map;
  */
 final class Reachability {
 
-  /** A blob some document refers to, with the first path that reached it. */
-  record Ref(Descriptor descriptor, String path) {}
+  /**
+   * A blob some document refers to, with the first path that reached it.
+   *
+   * @param mayBeAbsent an entry of an index named as partially pulled ({@link Images#PARTIAL}): absent is fine
+   */
+  record Ref(Descriptor descriptor, String path, boolean mayBeAbsent) {
+    Ref(Descriptor descriptor, String path) {
+      this(descriptor, path, false);
+    }
+  }
 
   private final OciStore store;
   private final Map<Digest, Ref> reached = new LinkedHashMap<>();
@@ -42,8 +50,8 @@ final class Reachability {
         continue;
       }
       if (!store.exists(d.digest())) {
-        // Foreign (non-distributable) layers with URLs are legitimately absent.
-        if (d.urls().isEmpty()) {
+        // Foreign (non-distributable) layers with URLs and platforms not pulled are legitimately absent.
+        if (d.urls().isEmpty() && !r.mayBeAbsent()) {
           problems.add("missing blob " + d.digest() + " (" + d.mediaType() + ") referenced by " + r.path());
         }
         continue;
@@ -57,8 +65,10 @@ final class Reachability {
         }
         if (d.isIndex()) {
           Index idx = store.readIndex(d);
+          boolean partial = Images.isPartial(d);
           for (Descriptor m : idx.manifests()) {
-            todo.add(new Ref(m, r.path() + " > " + m.platform().map(Object::toString).orElse(m.digest().shortHex())));
+            todo.add(
+                new Ref(m, r.path() + " > " + m.platform().map(Object::toString).orElse(m.digest().shortHex()), partial));
           }
           idx.subject().filter(s -> store.exists(s.digest())).ifPresent(s -> todo.add(new Ref(s, r.path() + " > subject")));
         } else if (d.isManifest()) {
