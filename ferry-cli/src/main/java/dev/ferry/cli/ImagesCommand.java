@@ -31,7 +31,7 @@ final class ImagesCommand extends BaseCommand {
       String tag = "-";
       try {
         Reference r = Reference.parse(name);
-        repo = r.familiar().replaceFirst("[:@].*$", "");
+        repo = r.familiarName();
         tag = r.tag().orElse("-");
       } catch (IllegalArgumentException e) {
         // A name another tool wrote that is not a reference (e.g. just a tag): show it as it is.

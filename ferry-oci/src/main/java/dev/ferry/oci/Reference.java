@@ -155,11 +155,15 @@ public final class Reference {
 
   /** The shortest form a Docker user would type: {@code busybox:1} rather than {@code docker.io/library/busybox:1}. */
   public String familiar() {
-    String n = name();
+    return familiarName() + suffix();
+  }
+
+  /** {@link #familiar()} without tag or digest: {@code busybox}, {@code localhost:5000/team/app}. */
+  public String familiarName() {
     if (registry.equals(DEFAULT_REGISTRY)) {
-      n = repository.startsWith("library/") ? repository.substring("library/".length()) : repository;
+      return repository.startsWith("library/") ? repository.substring("library/".length()) : repository;
     }
-    return n + suffix();
+    return name();
   }
 
   private String suffix() {

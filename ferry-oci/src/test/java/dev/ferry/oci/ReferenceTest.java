@@ -199,4 +199,11 @@ class ReferenceTest {
     assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
     assertThat(a).isNotEqualTo(Reference.parse("busybox:1"));
   }
+
+  @Test
+  void familiarName_keepsTheRegistryPortAndDropsTheTag() {
+    assertThat(Reference.parse("127.0.0.1:5000/demo/bb:1").familiarName()).isEqualTo("127.0.0.1:5000/demo/bb");
+    assertThat(Reference.parse("docker.io/library/busybox:1").familiarName()).isEqualTo("busybox");
+    assertThat(Reference.parse("team/app@sha256:" + "a".repeat(64)).familiarName()).isEqualTo("team/app");
+  }
 }

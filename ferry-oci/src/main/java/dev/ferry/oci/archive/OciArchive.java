@@ -113,7 +113,17 @@ public final class OciArchive {
    * @throws IOException naming the image when a name is unknown or a blob it reaches is missing
    */
   public static void export(OciStore store, List<String> names, OutputStream out) throws IOException {
-    List<Descriptor> roots = resolve(store, names);
+    exportDescriptors(store, resolve(store, names), out);
+  }
+
+  /**
+   * Writes an oci-archive of {@code roots} to {@code out}; each is listed in the archive's {@code index.json} with the
+   * annotations it carries (its {@link Descriptor#REF_NAME} names it there). Does not close {@code out}.
+   */
+  public static void exportDescriptors(OciStore store, List<Descriptor> roots, OutputStream out) throws IOException {
+    if (roots.isEmpty()) {
+      throw new IllegalArgumentException("export needs at least one image, got none");
+    }
     ImageGraph g = ImageGraph.walk(BlobSource.of(store), roots, d -> true).check("cannot export from " + store.root());
     Map<Digest, Descriptor> sorted = new TreeMap<>(g.blobs());
     TarWriter tar = new TarWriter(out);
@@ -131,6 +141,20 @@ public final class OciArchive {
       }
     }
     tar.finish();
+  }
+
+  /**
+   * Copies the image {@code root} (an index with all its platforms) from one store or layout to another and names it
+   * {@code name} there (as given: other tools' layouts may use short names), replacing what the name meant.
+   */
+  public static Descriptor copy(OciStore from, Descriptor root, OciStore to, String name) throws IOException {
+    ImageGraph g = ImageGraph.walk(BlobSource.of(from), List.of(root), d -> true).check("cannot copy from " + from.root());
+    Descriptor named = root.withAnnotation(Descriptor.REF_NAME, name);
+    try (OciStore.Session s = to.session()) {
+      copy(BlobSource.of(from), g, to, ImportOptions.defaults());
+      StoreNames.apply(to, List.of(new ImportedImage(java.util.Optional.of(name), named)));
+    }
+    return named;
   }
 
   private static List<Descriptor> resolve(OciStore store, List<String> names) throws IOException {

@@ -165,6 +165,14 @@ public final class RegistryClient implements AutoCloseable {
     return new RemoteManifest(f.descriptor(), f.bytes());
   }
 
+  /**
+   * Puts a manifest or index's exact bytes as {@code destination}'s tag (or digest when it has no tag). Everything
+   * it refers to must already be in that repository; the registry checks that.
+   */
+  public void putManifest(Reference destination, Descriptor descriptor, byte[] bytes) throws IOException {
+    Manifests.put(transport(destination.registry()), destination.repository(), destination.tagOrDigest(), descriptor, bytes);
+  }
+
   /** Every tag of {@code repository} (its tag or digest is ignored), following {@code Link} pagination. */
   public List<String> tags(Reference repository) throws IOException {
     return tags(repository, DEFAULT_PAGE_SIZE);
