@@ -79,7 +79,8 @@ final class RegistryHandler implements HttpHandler {
   @Override
   public void handle(HttpExchange ex) throws IOException {
     ex.getResponseHeaders().set("Docker-Distribution-API-Version", "registry/2.0");
-    try (ex) {
+    // Not try-with-resources: the exchange must stay open while a catch block writes the error.
+    try {
       route(ex);
     } catch (HttpError e) {
       sendError(ex, e);
@@ -89,6 +90,8 @@ final class RegistryHandler implements HttpHandler {
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, ex.getRequestMethod() + " " + ex.getRequestURI() + " failed", e);
       sendError(ex, new HttpError(ErrorCode.UNSUPPORTED, "internal error: " + e).status(500));
+    } finally {
+      ex.close();
     }
   }
 
