@@ -17,6 +17,12 @@ public final class GarbageCollector {
   /** What a collection removed. */
   public record Result(int blobsRemoved, long bytesRemoved, int tempFilesRemoved, int blobsKept) {}
 
+  /** Blobs to keep besides those {@code index.json} reaches; evaluated under gc's exclusive lock. */
+  @FunctionalInterface
+  public interface Roots {
+    Set<Digest> get() throws IOException;
+  }
+
   private GarbageCollector() {}
 
   /**
@@ -24,13 +30,24 @@ public final class GarbageCollector {
    * refers to (the build cache, for one). With {@code dryRun} nothing is removed.
    */
   public static Result collect(OciStore store, Set<Digest> extraRoots, boolean dryRun) throws IOException {
+    return collect(store, () -> extraRoots, dryRun);
+  }
+
+  /**
+   * Like {@link #collect(OciStore, Set, boolean)}, with extra roots computed while no writer is active: a writer
+   * that records its roots inside a {@link OciStore#session()} (the registry server's repository links, see
+   * {@code RegistryState.recentLinks}) can then never lose a blob to a collection that looked at its records a
+   * moment too early.
+   */
+  public static Result collect(OciStore store, Roots extraRoots, boolean dryRun) throws IOException {
     return store.exclusively(
         () -> {
+          Set<Digest> extra = extraRoots.get();
           Reachability walk = new Reachability(store).walk(store.entries());
           List<Digest> doomed = new ArrayList<>();
           int kept = 0;
           for (Digest d : store.blobs()) {
-            if (walk.reached().containsKey(d) || extraRoots.contains(d)) {
+            if (walk.reached().containsKey(d) || extra.contains(d)) {
               kept++;
             } else {
               doomed.add(d);

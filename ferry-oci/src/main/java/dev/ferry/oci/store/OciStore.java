@@ -10,6 +10,7 @@ import dev.ferry.oci.ImageConfig;
 import dev.ferry.oci.Index;
 import dev.ferry.oci.Manifest;
 import dev.ferry.oci.MediaType;
+import dev.ferry.oci.Nullable;
 import dev.ferry.oci.internal.json.OciJson;
 import dev.ferry.oci.io.DigestingOutputStream;
 import java.io.BufferedOutputStream;
@@ -133,6 +134,23 @@ public final class OciStore {
     return root;
   }
 
+  /**
+   * A directory {@code .ferry/<component>} for a component's private state (the registry server keeps upload
+   * sessions and repository links there), created if missing. It lives in the store so that files in it can be
+   * committed as blobs by an atomic rename ({@link #resumeBlob}); {@link GarbageCollector} never touches it.
+   *
+   * @param component a plain lowercase name such as {@code registry}
+   */
+  public Path privateDirectory(String component) throws IOException {
+    if (!component.matches("[a-z][a-z0-9-]{0,63}") || component.equals("ingest")) {
+      throw new IllegalArgumentException(
+          "private directory component must be a plain lowercase name other than 'ingest', got '" + component + "'");
+    }
+    Path dir = root.resolve(PRIVATE_DIR).resolve(component);
+    Files.createDirectories(dir);
+    return dir;
+  }
+
   // ---------------------------------------------------------------- blobs
 
   /** Where a blob lives; it may not exist. */
@@ -226,6 +244,77 @@ public final class OciStore {
   }
 
   /**
+   * A writer that continues the blob kept in {@code file}, a file the caller owns under one of the store's
+   * {@link #privateDirectory private directories} (so that committing is an atomic rename on the same file system).
+   * Bytes already in the file are hashed first (once per call, so keep the writer open between appends), then
+   * writes append to it. {@link BlobWriter#close()} without a commit keeps the file so that a later call can go on;
+   * {@link BlobWriter#commit(Digest, long)} verifies digest and size like {@link #newBlob()} and moves the file into
+   * place, or deletes it on a mismatch. Unlike {@link #newBlob()} the writer holds a {@link #session()} only while
+   * committing, so a long-lived upload never blocks {@link GarbageCollector}.
+   */
+  public BlobWriter resumeBlob(Path file) throws IOException {
+    Path f = file.toAbsolutePath().normalize();
+    Path privateRoot = root.resolve(PRIVATE_DIR);
+    if (!f.startsWith(privateRoot) || f.startsWith(ingest) || f.getParent().equals(privateRoot)) {
+      throw new IllegalArgumentException(
+          "a resumable blob must live in a private directory of the store " + privateRoot + ", got " + file);
+    }
+    return new BlobWriter(f);
+  }
+
+  /**
+   * Opens {@code length} bytes of a blob from {@code offset}, for HTTP range requests. Unlike {@link #open(Digest)}
+   * the bytes are not verified (a part of a blob cannot be); the reader checks the whole.
+   *
+   * @throws BlobNotFoundException when the blob is absent
+   * @throws IllegalArgumentException when the range is not inside the blob
+   */
+  public InputStream openRange(Digest digest, long offset, long length) throws IOException {
+    Path p = blobPath(digest);
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(p, StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(digest, root.toString());
+    }
+    long size = ch.size();
+    if (offset < 0 || length < 0 || offset + length > size) {
+      ch.close();
+      throw new IllegalArgumentException(
+          "range " + offset + "+" + length + " is outside blob " + digest + " of " + size + " bytes");
+    }
+    ch.position(offset);
+    InputStream whole = java.nio.channels.Channels.newInputStream(ch);
+    return new java.io.FilterInputStream(whole) {
+      private long left = length;
+
+      @Override
+      public int read() throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int b = super.read();
+        if (b >= 0) {
+          left--;
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (left <= 0) {
+          return -1;
+        }
+        int n = super.read(b, off, (int) Math.min(len, left));
+        if (n > 0) {
+          left -= n;
+        }
+        return n;
+      }
+    };
+  }
+
+  /**
    * Starts a write session: until it is closed, {@link #gc} waits, so blobs written in the session survive until
    * the session names them. Wrap every multi-blob operation (import, pull, build) in one. Sessions nest and
    * overlap freely.
@@ -293,7 +382,9 @@ public final class OciStore {
    */
   public final class BlobWriter extends OutputStream {
     private final Path tmp;
-    private final StoreLock.Held session;
+    /** Held from creation for {@link #newBlob()}; taken at commit for {@link #resumeBlob}. */
+    private StoreLock.@Nullable Held session;
+    private final boolean resumable;
     private final FileChannel channel;
     private final DigestingOutputStream out;
     private boolean done;
@@ -301,6 +392,7 @@ public final class OciStore {
     private BlobWriter(Path tmp, StoreLock.Held session) throws IOException {
       this.tmp = tmp;
       this.session = session;
+      this.resumable = false;
       try {
         this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       } catch (IOException | RuntimeException e) {
@@ -309,6 +401,34 @@ public final class OciStore {
       }
       this.out =
           new DigestingOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER));
+    }
+
+    /** A resumable writer: hashes what {@code file} holds, then appends. */
+    private BlobWriter(Path file) throws IOException {
+      this.tmp = file;
+      this.session = null;
+      this.resumable = true;
+      Files.createDirectories(file.getParent());
+      this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      // The digest state cannot be saved, so it is rebuilt from the bytes on disk: hash them without writing.
+      SwitchableOutputStream target = new SwitchableOutputStream();
+      this.out = new DigestingOutputStream(target);
+      try (InputStream existing = Files.newInputStream(file)) {
+        existing.transferTo(out);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+      target.target = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER);
+    }
+
+    /**
+     * Flushes what was written to the file, so that {@link #count()} bytes are on disk (not forced to the device).
+     * A resumable writer's caller reports that count to its client as the upload's progress.
+     */
+    @Override
+    public void flush() throws IOException {
+      out.flush();
     }
 
     @Override
@@ -344,6 +464,14 @@ public final class OciStore {
         throw new IllegalStateException("blob writer already committed or closed");
       }
       done = true;
+      if (session == null) {
+        try {
+          session = writerLock.shared();
+        } catch (IOException | RuntimeException e) {
+          channel.close();
+          throw e;
+        }
+      }
       try {
         out.flush();
         channel.close();
@@ -380,10 +508,22 @@ public final class OciStore {
       }
     }
 
+    /**
+     * Discards an uncommitted {@link #newBlob()} writer's bytes; a {@link #resumeBlob} writer's bytes are flushed
+     * and kept in its file for a later resume.
+     */
     @Override
     public void close() throws IOException {
       if (!done) {
         done = true;
+        if (resumable) {
+          try {
+            out.flush();
+          } finally {
+            channel.close();
+          }
+          return;
+        }
         try {
           channel.close();
           Files.deleteIfExists(tmp);
@@ -391,6 +531,26 @@ public final class OciStore {
           session.close();
         }
       }
+    }
+  }
+
+  /** An output stream whose destination can be set later; discards until then. Not thread-safe. */
+  private static final class SwitchableOutputStream extends OutputStream {
+    OutputStream target = OutputStream.nullOutputStream();
+
+    @Override
+    public void write(int b) throws IOException {
+      target.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      target.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      target.flush();
     }
   }
 

@@ -159,6 +159,25 @@ class GarbageCollectorTest {
   }
 
   @Test
+  void collect_rootsSupplier_evaluatedUnderLockAndKept() throws IOException {
+    OciStore store = store();
+    Descriptor linked = store.put(OCTETS, utf8("linked by a registry"));
+    store.put(OCTETS, utf8("loose"));
+    boolean[] called = {false};
+
+    GarbageCollector.collect(
+        store,
+        () -> {
+          called[0] = true;
+          return Set.of(linked.digest());
+        },
+        false);
+
+    assertThat(called[0]).isTrue();
+    assertThat(store.blobs()).containsExactly(linked.digest());
+  }
+
+  @Test
   void collect_foreignLayerWithUrlsAbsent_keepsRest() throws IOException {
     OciStore store = store();
     TestImages.Image base = TestImages.store(store, "base", 1);

@@ -496,4 +496,66 @@ class OciStoreTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void privateDirectory_plainName_isCreatedUnderDotFerry() throws IOException {
+    OciStore store = store();
+    Path d = store.privateDirectory("registry");
+    assertThat(d).isDirectory().isEqualTo(store.root().resolve(".ferry").resolve("registry"));
+    assertThatThrownBy(() -> store.privateDirectory("../x")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("../x");
+    assertThatThrownBy(() -> store.privateDirectory("ingest")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void resumeBlob_closedAndReopened_continuesHashAndCommitsAtomically() throws IOException {
+    OciStore store = store();
+    Path file = store.privateDirectory("registry").resolve("uploads").resolve("u1");
+    try (OciStore.BlobWriter w = store.resumeBlob(file)) {
+      w.write(utf8("hello "));
+    }
+    assertThat(file).hasContent("hello ");
+    Digest expected = Digest.sha256(utf8("hello world"));
+    try (OciStore.BlobWriter w = store.resumeBlob(file)) {
+      assertThat(w.count()).isEqualTo(6);
+      w.write(utf8("world"));
+      assertThat(w.commit(expected, 11)).isEqualTo(expected);
+    }
+    assertThat(file).doesNotExist();
+    assertThat(store.read(expected)).isEqualTo(utf8("hello world"));
+  }
+
+  @Test
+  void resumeBlob_wrongDigest_deletesFileAndStoresNothing() throws IOException {
+    OciStore store = store();
+    Path file = store.privateDirectory("registry").resolve("u2");
+    Digest wrong = Digest.sha256(utf8("other"));
+    try (OciStore.BlobWriter w = store.resumeBlob(file)) {
+      w.write(utf8("content"));
+      assertThatThrownBy(() -> w.commit(wrong, -1)).isInstanceOf(DigestMismatchException.class);
+    }
+    assertThat(file).doesNotExist();
+    assertThat(store.exists(wrong)).isFalse();
+    assertThat(store.exists(Digest.sha256(utf8("content")))).isFalse();
+  }
+
+  @Test
+  void resumeBlob_fileOutsidePrivateDirectories_isRefused() throws IOException {
+    OciStore store = store();
+    assertThatThrownBy(() -> store.resumeBlob(dir.resolve("elsewhere")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("elsewhere");
+    assertThatThrownBy(() -> store.resumeBlob(store.root().resolve(".ferry").resolve("ingest").resolve("x")))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void openRange_insideBlob_readsExactlyThatRange() throws IOException {
+    OciStore store = store();
+    Descriptor d = store.put(OCTETS, utf8("0123456789"));
+    try (InputStream in = store.openRange(d.digest(), 3, 4)) {
+      assertThat(in.readAllBytes()).isEqualTo(utf8("3456"));
+    }
+    assertThatThrownBy(() -> store.openRange(d.digest(), 8, 4)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> store.openRange(Digest.sha256(utf8("none")), 0, 1)).isInstanceOf(BlobNotFoundException.class);
+  }
 }
