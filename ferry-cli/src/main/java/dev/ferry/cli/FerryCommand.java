@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       FsckCommand.class,
       GcCommand.class,
       ImageCommand.class,
+      ServeCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

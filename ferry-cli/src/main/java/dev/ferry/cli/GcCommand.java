@@ -2,7 +2,6 @@ package dev.ferry.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.oci.store.GarbageCollector;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -14,7 +13,7 @@ final class GcCommand extends BaseCommand {
 
   @Override
   int execute() throws Exception {
-    GarbageCollector.Result r = GarbageCollector.collect(store(), Set.of(), dryRun);
+    GarbageCollector.Result r = Collector.collect(store(), dryRun);
     if (json()) {
       ObjectNode o = Json.object();
       o.put("dryRun", dryRun);

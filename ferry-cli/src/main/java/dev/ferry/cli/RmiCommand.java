@@ -5,7 +5,6 @@ import dev.ferry.oci.store.GarbageCollector;
 import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import java.util.List;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -47,7 +46,7 @@ final class RmiCommand extends BaseCommand {
       }
     }
     if (!noPrune) {
-      GarbageCollector.Result r = GarbageCollector.collect(store, Set.of(), false);
+      GarbageCollector.Result r = Collector.collect(store, false);
       info("Deleted " + r.blobsRemoved() + " blobs (" + Bytes.human(r.bytesRemoved()) + ")");
     }
     return 0;
