@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       PullCommand.class,
       PushCommand.class,
       CopyCommand.class,
+      SyncCommand.class,
       TagsCommand.class,
       CatalogCommand.class,
       DeleteCommand.class,
