@@ -46,6 +46,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * a name, normalised ({@code busybox:1} → {@code docker.io/library/busybox:1}), in one atomic {@code index.json}
  * update. A large entry that turns out not to be a layer stays in the store unnamed until {@code gc} removes it.
  *
+ * <p>An uncompressed archive in a regular file is not streamed through the JVM: its headers are walked first, and
+ * each large entry is copied by the kernel from the archive into the blob's temp file while a second thread hashes
+ * the copied bytes ({@link OciStore.BlobWriter#transferFrom}); each layer is still hashed exactly once, from what
+ * was stored. Entries, names, checks and failures are the same as for a stream.
+ *
  * <p>Layers are stored as they are in the archive: an uncompressed tar (what docker and skopeo write) becomes an
  * {@code application/vnd.oci.image.layer.v1.tar} blob whose digest is its diffID; a gzip or zstd layer (detected by
  * magic bytes) keeps its compression and media type, and its diffID is computed by decompressing the stored blob
@@ -70,6 +75,8 @@ public final class DockerArchive {
   static final int SMALL_ENTRY = 1 << 20;
   /** At most this much is held in memory in total; later small entries are streamed like large ones. */
   static final long MAX_BUFFERED = 64L << 20;
+  /** Progress is reported after every this many bytes of a layer copied by the kernel. */
+  private static final long TRANSFER_PROGRESS_STEP = 64L << 20;
 
   private static final Pattern BLOB_PATH = Pattern.compile("blobs/sha256/([0-9a-f]{64})");
   private static final Pattern DIFFID_TAR = Pattern.compile("([0-9a-f]{64})\\.tar");
@@ -326,7 +333,12 @@ public final class DockerArchive {
       }
       try (OciStore.BlobWriter w = store.newBlob()) {
         w.write(head);
-        copy(e, src, w::write, size - head.length);
+        Optional<ArchiveInput.DataRange> range = in.dataRange(e);
+        if (range.isPresent()) {
+          transfer(e, range.get(), head.length, w);
+        } else {
+          copy(e, src, w::write, size - head.length);
+        }
         Digest d;
         if (blob.matches()) {
           try {
@@ -339,6 +351,24 @@ public final class DockerArchive {
         }
         written++;
         return new Stored(d, size, c);
+      }
+    }
+
+    /**
+     * Lets the kernel copy the entry's bytes after the first {@code skip} from the archive file into the blob (the
+     * store hashes them on a second thread), in slices so that progress moves.
+     */
+    private void transfer(ArchiveInput.Entry e, ArchiveInput.DataRange r, long skip, OciStore.BlobWriter w)
+        throws IOException {
+      for (long at = skip; at < r.length(); ) {
+        long n = Math.min(TRANSFER_PROGRESS_STEP, r.length() - at);
+        try {
+          w.transferFrom(r.file(), r.offset() + at, n);
+        } catch (EOFException ex) {
+          throw in.corrupt(e.name(), ex);
+        }
+        at += n;
+        in.reportPosition(r.offset() + at);
       }
     }
 
