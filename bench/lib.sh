@@ -4,6 +4,7 @@
 #   FERRY_BENCH_DIR   where generated inputs are cached and reused (default ~/.cache/ferry/bench)
 #   FERRY_BENCH_RUNS  runs per side (default 3); Ferry and the peer alternate
 #   FERRY_BENCH_WORK  scratch for outputs of each run (default $FERRY_BENCH_DIR/work), emptied per run
+#   FERRY_BENCH_CLI   the ferry launcher to measure (default: ./ferry of this checkout), e.g. an older build
 set -euo pipefail
 
 BENCH_ROOT=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -22,10 +23,10 @@ bench_require() {
 
 # "${FERRY[@]}" ARGS... : the CLI of this checkout, built once up front (see bench_build); an array, not a
 # function, so that /usr/bin/time can run it.
-FERRY=(env FERRY_NO_BUILD=1 "$BENCH_ROOT/ferry")
+FERRY=(env FERRY_NO_BUILD=1 "${FERRY_BENCH_CLI:-$BENCH_ROOT/ferry}")
 
 bench_build() {
-  "$BENCH_ROOT/ferry" --version >&2
+  "${FERRY_BENCH_CLI:-$BENCH_ROOT/ferry}" --version >/dev/null
 }
 
 # bench_random SEED BYTES : deterministic incompressible bytes on stdout (AES-128-CTR over zeros).

@@ -2,6 +2,7 @@ package dev.ferry.oci.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.ferry.oci.MediaType.Compression;
+import dev.ferry.oci.store.OciStore;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.EOFException;
@@ -40,6 +41,8 @@ final class ArchiveInput implements Closeable {
   private static final int READ_BUFFER = 1 << 20;
   /** How often progress is reported. */
   private static final long PROGRESS_STEP = 4L << 20;
+  /** Progress is reported after every this many bytes of an entry copied by the kernel. */
+  private static final long TRANSFER_PROGRESS_STEP = 64L << 20;
 
   private final String label;
   private final LongConsumer progress;
@@ -221,9 +224,28 @@ final class ArchiveInput implements Closeable {
   /** {@code length} bytes of {@code file} from {@code offset}. */
   record DataRange(FileChannel file, long offset, long length) {}
 
-  /** Tells the progress listener that the archive has been read up to {@code offset}. */
-  void reportPosition(long offset) {
-    progress.accept(offset);
+  /**
+   * Stores the current entry's bytes after the first {@code skip} into {@code w} with a kernel copy ({@link
+   * OciStore.BlobWriter#transferFrom}), in slices so that progress moves; false (nothing done) when the entry has
+   * no {@link #dataRange}, so the caller streams {@link #content()} instead.
+   */
+  boolean transferTo(Entry e, long skip, OciStore.BlobWriter w) throws IOException {
+    Optional<DataRange> range = dataRange(e);
+    if (range.isEmpty()) {
+      return false;
+    }
+    DataRange r = range.get();
+    for (long at = skip; at < r.length(); ) {
+      long n = Math.min(TRANSFER_PROGRESS_STEP, r.length() - at);
+      try {
+        w.transferFrom(r.file(), r.offset() + at, n);
+      } catch (EOFException ex) {
+        throw corrupt(e.name(), ex);
+      }
+      at += n;
+      progress.accept(r.offset() + at);
+    }
+    return true;
   }
 
   /** Reads the current entry whole; for small entries only. */

@@ -75,8 +75,6 @@ public final class DockerArchive {
   static final int SMALL_ENTRY = 1 << 20;
   /** At most this much is held in memory in total; later small entries are streamed like large ones. */
   static final long MAX_BUFFERED = 64L << 20;
-  /** Progress is reported after every this many bytes of a layer copied by the kernel. */
-  private static final long TRANSFER_PROGRESS_STEP = 64L << 20;
 
   private static final Pattern BLOB_PATH = Pattern.compile("blobs/sha256/([0-9a-f]{64})");
   private static final Pattern DIFFID_TAR = Pattern.compile("([0-9a-f]{64})\\.tar");
@@ -333,10 +331,7 @@ public final class DockerArchive {
       }
       try (OciStore.BlobWriter w = store.newBlob()) {
         w.write(head);
-        Optional<ArchiveInput.DataRange> range = in.dataRange(e);
-        if (range.isPresent()) {
-          transfer(e, range.get(), head.length, w);
-        } else {
+        if (!in.transferTo(e, head.length, w)) {
           copy(e, src, w::write, size - head.length);
         }
         Digest d;
@@ -351,24 +346,6 @@ public final class DockerArchive {
         }
         written++;
         return new Stored(d, size, c);
-      }
-    }
-
-    /**
-     * Lets the kernel copy the entry's bytes after the first {@code skip} from the archive file into the blob (the
-     * store hashes them on a second thread), in slices so that progress moves.
-     */
-    private void transfer(ArchiveInput.Entry e, ArchiveInput.DataRange r, long skip, OciStore.BlobWriter w)
-        throws IOException {
-      for (long at = skip; at < r.length(); ) {
-        long n = Math.min(TRANSFER_PROGRESS_STEP, r.length() - at);
-        try {
-          w.transferFrom(r.file(), r.offset() + at, n);
-        } catch (EOFException ex) {
-          throw in.corrupt(e.name(), ex);
-        }
-        at += n;
-        in.reportPosition(r.offset() + at);
       }
     }
 
