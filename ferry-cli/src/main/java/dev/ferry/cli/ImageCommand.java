@@ -150,13 +150,28 @@ final class ImageCommand implements Runnable {
     }
   }
 
-  /** Passes bytes to a store writer while counting them for progress. */
-  private static final class CountingStream extends java.io.FilterOutputStream {
+  /**
+   * Passes bytes to a store writer while counting them for progress; reports the writer's digest, so the layer
+   * writer does not hash the blob a second time.
+   */
+  private static final class CountingStream extends java.io.FilterOutputStream implements dev.ferry.oci.io.DigestingSink {
+    private final OciStore.BlobWriter blob;
     private final Progress progress;
 
-    CountingStream(java.io.OutputStream out, Progress progress) {
+    CountingStream(OciStore.BlobWriter out, Progress progress) {
       super(out);
+      this.blob = out;
       this.progress = progress;
+    }
+
+    @Override
+    public dev.ferry.oci.Digest digestSoFar() {
+      return blob.digestSoFar();
+    }
+
+    @Override
+    public long count() {
+      return blob.count();
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.ferry.oci.Digest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.MediaType.Compression;
 import dev.ferry.oci.io.DigestingOutputStream;
+import dev.ferry.oci.io.DigestingSink;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -138,8 +139,12 @@ public final class LayerWriter {
     // Two threads (see LayerPipe): this one reads files, formats the tar and hashes it (the diffID); the pipe's
     // thread compresses, hashes the compressed bytes (the digest), counts them and writes them to `out`.
     Gate gate = new Gate(out);
-    DigestingOutputStream blob = new DigestingOutputStream(gate);
-    OutputStream compressor = compressor(blob);
+    // A sink that hashes already (the store's blob writer), still empty, is asked for the digest instead: the
+    // compressed bytes are hashed once, not twice. Otherwise they are hashed here.
+    DigestingSink hashingSink = out instanceof DigestingSink d && d.count() == 0 ? d : null;
+    DigestingOutputStream blob = hashingSink == null ? new DigestingOutputStream(gate) : null;
+    OutputStream blobBytes = blob != null ? blob : gate;
+    OutputStream compressor = compressor(blobBytes);
     MessageDigest tarDigest = compression == Compression.NONE ? null : Digest.Algorithm.SHA256.newMessageDigest();
     LayerPipe pipe =
         LayerPipe.start(
@@ -194,9 +199,10 @@ public final class LayerWriter {
     } finally {
       pipe.close(); // after a failure here: stops the compressing thread before the exception leaves
     }
-    Digest digest = blob.digest();
+    Digest digest = blob != null ? blob.digest() : hashingSink.digestSoFar();
+    long size = blob != null ? blob.count() : hashingSink.count();
     Digest diffId = tarDigest == null ? digest : Digest.of(Digest.Algorithm.SHA256, tarDigest.digest());
-    return new WrittenLayer(diffId, digest, blob.count(), MediaType.ociLayer(compression));
+    return new WrittenLayer(diffId, digest, size, MediaType.ociLayer(compression));
   }
 
   private static void copy(LayerEntry e, long size, OutputStream out, byte[] buffer) throws IOException {

@@ -11,6 +11,7 @@ import dev.ferry.oci.Index;
 import dev.ferry.oci.Manifest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.internal.json.OciJson;
+import dev.ferry.oci.io.DigestingSink;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -313,7 +314,7 @@ public final class OciStore {
    * without committing discards it. Not thread-safe (one caller at a time); {@link #transferFrom} hashes on a helper
    * thread of its own while the caller's thread copies.
    */
-  public final class BlobWriter extends OutputStream {
+  public final class BlobWriter extends OutputStream implements DigestingSink {
     private final Path tmp;
     private final StoreLock.Held session;
     private final FileChannel channel;
@@ -448,8 +449,18 @@ public final class OciStore {
     }
 
     /** Bytes written so far. */
+    @Override
     public long count() {
       return count;
+    }
+
+    @Override
+    public Digest digestSoFar() {
+      try {
+        return Digest.of(Digest.Algorithm.SHA256, ((MessageDigest) md.clone()).digest());
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("SHA-256 implementation cannot be cloned", e);
+      }
     }
 
     /** Commits whatever was written, under the digest it hashes to. */

@@ -77,4 +77,27 @@ class LayerWriterGoldenTest {
     assertThat(l.size()).isEqualTo(size).isEqualTo(out.size());
     assertThat(dev.ferry.oci.Digest.sha256(out.toByteArray())).isEqualTo(l.digest());
   }
+
+  @ParameterizedTest
+  @CsvSource({
+    "NONE, 0, 91073dcf4506f48fefcc44d9fda53aeaf8b24cb7b2713e4f94d1e8be4edb0b18",
+    "GZIP, 1, 2c83e97b58f4f332a7c09f81caddf961b30b3c3e89d92513c2fab6a38a357d39",
+    "ZSTD, 3, fb5390397f0a27510d37e1357cb3b5f831b18cb6ab7b73a111b4370e538bc6a8",
+  })
+  void write_intoStoreBlobWriter_digestFromTheStoreSameBytesCommitted(Compression c, int level, String digestHex)
+      throws IOException {
+    dev.ferry.oci.store.OciStore store = dev.ferry.oci.store.OciStore.open(tmp.resolve("store"));
+    LayerWriter.Builder b = LayerWriter.builder().compression(c).epoch(Instant.ofEpochSecond(1_000_000));
+    if (c != Compression.NONE) {
+      b.level(level);
+    }
+    WrittenLayer l;
+    try (dev.ferry.oci.store.OciStore.BlobWriter w = store.newBlob()) {
+      l = b.build().write(entries(), w);
+      assertThat(w.commit(l.digest(), l.size())).hasToString("sha256:" + digestHex);
+    }
+    assertThat(l.diffId()).hasToString("sha256:" + DIFF_ID);
+    assertThat(l.digest()).hasToString("sha256:" + digestHex);
+    assertThat(store.size(l.digest())).isEqualTo(l.size());
+  }
 }
