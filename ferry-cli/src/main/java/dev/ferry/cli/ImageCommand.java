@@ -67,6 +67,14 @@ final class ImageCommand implements Runnable {
     @Option(names = "--level", paramLabel = "N", description = "Compression level (gzip default 1, zstd default 3).")
     Integer level;
 
+    @Option(
+        names = "--zstd-workers",
+        paramLabel = "N",
+        description =
+            "zstd compression threads (default 0: on the layer writer's own thread). Faster with N >= 1, and"
+                + " reproducible for any N >= 1, but the blob differs from N = 0's.")
+    int zstdWorkers;
+
     @Option(names = "--root-owner", description = "Record every file as owned by 0:0 instead of its owner on disk.")
     boolean rootOwner;
 
@@ -90,6 +98,16 @@ final class ImageCommand implements Runnable {
       }
       if (rootOwner) {
         b.forceOwner(0, 0);
+      }
+      if (zstdWorkers != 0) {
+        if (compression != MediaType.Compression.ZSTD) {
+          throw new UsageException("--zstd-workers needs --compression zstd");
+        }
+        try {
+          b.zstdWorkers(zstdWorkers);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(e.getMessage());
+        }
       }
       LayerWriter writer = b.build();
       OciStore store = store();
