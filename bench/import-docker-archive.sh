@@ -66,21 +66,23 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   rm -f "$res.ferry" "$res.skopeo"
   bench_header "import of a $SIZE_MIB MiB docker-archive ($(stat -c %s "$ARCHIVE") bytes): ferry import vs skopeo copy"
   echo "# skopeo: $(skopeo --version)"
-  printf '%-4s %-8s %8s %10s  %s\n' run tool seconds rss_mib load
+  printf '%-4s %-8s %8s %8s %10s  %s\n' run tool seconds cpu_s rss_mib load
   for ((i = 1; i <= BENCH_RUNS; i++)); do
     rm -rf "$BENCH_WORK/store" "$BENCH_WORK/oci"
     bench_time "$res.ferry" "${FERRY[@]}" --store "$BENCH_WORK/store" import "$ARCHIVE"
-    read -r s k < <(tail -1 "$res.ferry")
-    printf '%-4s %-8s %8s %10s  %s\n' "$i" ferry "$s" $((k / 1024)) "$(bench_load)"
+    read -r s k c < <(tail -1 "$res.ferry")
+    printf '%-4s %-8s %8s %8s %10s  %s\n' "$i" ferry "$s" "$c" $((k / 1024)) "$(bench_load)"
     rm -rf "$BENCH_WORK/store"
     bench_time "$res.skopeo" skopeo copy -q "docker-archive:$ARCHIVE" "oci:$BENCH_WORK/oci:x"
-    read -r s k < <(tail -1 "$res.skopeo")
-    printf '%-4s %-8s %8s %10s  %s\n' "$i" skopeo "$s" $((k / 1024)) "$(bench_load)"
+    read -r s k c < <(tail -1 "$res.skopeo")
+    printf '%-4s %-8s %8s %8s %10s  %s\n' "$i" skopeo "$s" "$c" $((k / 1024)) "$(bench_load)"
     rm -rf "$BENCH_WORK/oci"
   done
   f=$(bench_median "$res.ferry" 1)
   p=$(bench_median "$res.skopeo" 1)
   echo "median: ferry ${f}s  skopeo ${p}s  ratio ferry/skopeo $(awk -v a="$f" -v b="$p" 'BEGIN{printf "%.2f", a/b}') (target <= 0.50)"
+  fc=$(bench_median "$res.ferry" 3); pc=$(bench_median "$res.skopeo" 3)
+  echo "median CPU (user+sys): ferry ${fc}s  skopeo ${pc}s  ratio $(awk -v a="$fc" -v b="$pc" 'BEGIN{printf "%.2f", a/b}')"
   echo "# load average at end: $(bench_load)"
   rm -f "$res.ferry" "$res.skopeo"
 fi

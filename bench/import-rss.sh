@@ -20,11 +20,11 @@ printf '%-4s %-8s %8s %10s %8s  %s\n' run tool seconds rss_kib rss_mb load
 for ((i = 1; i <= BENCH_RUNS; i++)); do
   rm -rf "$BENCH_WORK/store" "$BENCH_WORK/oci"
   bench_time "$res.ferry" "${FERRY[@]}" --store "$BENCH_WORK/store" import "$ARCHIVE"
-  read -r s k < <(tail -1 "$res.ferry")
+  read -r s k c < <(tail -1 "$res.ferry")
   printf '%-4s %-8s %8s %10s %8s  %s\n' "$i" ferry "$s" "$k" $((k * 1024 / 1000000)) "$(bench_load)"
   rm -rf "$BENCH_WORK/store"
   bench_time "$res.skopeo" skopeo copy -q "docker-archive:$ARCHIVE" "oci:$BENCH_WORK/oci:x"
-  read -r s k < <(tail -1 "$res.skopeo")
+  read -r s k c < <(tail -1 "$res.skopeo")
   printf '%-4s %-8s %8s %10s %8s  %s\n' "$i" skopeo "$s" "$k" $((k * 1024 / 1000000)) "$(bench_load)"
   rm -rf "$BENCH_WORK/oci"
 done

@@ -44,17 +44,18 @@ bench_tar() {
     --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime -cf "$out" "$@"
 }
 
-# bench_time OUTFILE CMD... : runs CMD, appends "wall_seconds max_rss_kib" to OUTFILE; CMD's output to the log.
+# bench_time OUTFILE CMD... : runs CMD, appends "wall_seconds max_rss_kib cpu_seconds" (user + sys) to OUTFILE;
+# CMD's output goes to the log. CPU seconds are less disturbed by other load on a shared machine than wall time.
 bench_time() {
   local out=$1
   shift
   sync
-  /usr/bin/time -f '%e %M' -o "$out.one" "$@" >>"$BENCH_WORK/log" 2>&1 || {
+  /usr/bin/time -f '%e %M %U %S' -o "$out.one" "$@" >>"$BENCH_WORK/log" 2>&1 || {
     echo "bench: command failed: $* (log: $BENCH_WORK/log)" >&2
     tail -20 "$BENCH_WORK/log" >&2
     exit 1
   }
-  cat "$out.one" >>"$out"
+  awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$out.one" >>"$out"
   rm -f "$out.one"
 }
 
