@@ -28,7 +28,9 @@ find "$TREE" -type f -exec cat {} + >/dev/null   # warm the page cache
 
 res=$BENCH_WORK/layer.$$
 WORKERS=false   # an older build (FERRY_BENCH_CLI) may lack the option
-"${FERRY[@]}" image from-rootfs --zstd-workers 1 2>&1 | grep -q "Unknown option" || WORKERS=true
+"${FERRY[@]}" --store "$BENCH_WORK/probe" image from-rootfs /nonexistent -t probe:1 --zstd-workers 1 2>&1 |
+  grep -q "Unknown option" || WORKERS=true
+rm -rf "$BENCH_WORK/probe"
 bench_header "layer from a $SIZE_MIB MiB tree ($BYTES bytes in $FILES files)"
 echo "# gzip: $(gzip --version | head -1); zstd: $(zstd --version); tar: $(tar --version | head -1)"
 printf '%-4s %-22s %8s %8s %9s %10s  %s\n' run side seconds cpu_s MiB/s out_MiB load
