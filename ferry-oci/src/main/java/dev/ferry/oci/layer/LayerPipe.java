@@ -66,30 +66,27 @@ final class LayerPipe extends OutputStream {
   private long count;
   private boolean closed;
 
-  private LayerPipe(String name, Sink sink, @Nullable MessageDigest tarDigest, int bufferSize, int maxBuffers) {
+  private LayerPipe(Sink sink, @Nullable MessageDigest tarDigest, int bufferSize, int maxBuffers) {
     this.sink = sink;
     this.tarDigest = tarDigest;
     this.bufferSize = bufferSize;
     this.maxBuffers = maxBuffers;
     this.current = new byte[bufferSize];
     this.allocated = 1;
-    this.consumer = new Thread(this::consume, name);
+    this.consumer = new Thread(this::consume, "ferry-layer-compress");
     this.consumer.setDaemon(true);
   }
 
-  /**
-   * Starts the consumer thread, named {@code name}; {@code tarDigest}, when given, hashes every byte written, on the
-   * caller's thread.
-   */
-  static LayerPipe start(String name, Sink sink, @Nullable MessageDigest tarDigest) {
-    return start(name, sink, tarDigest, BUFFER, BUFFERS);
+  /** Starts the consumer thread; {@code tarDigest}, when given, hashes every byte written, on the caller's thread. */
+  static LayerPipe start(Sink sink, @Nullable MessageDigest tarDigest) {
+    return start(sink, tarDigest, BUFFER, BUFFERS);
   }
 
-  static LayerPipe start(String name, Sink sink, @Nullable MessageDigest tarDigest, int bufferSize, int maxBuffers) {
+  static LayerPipe start(Sink sink, @Nullable MessageDigest tarDigest, int bufferSize, int maxBuffers) {
     if (bufferSize < 1 || maxBuffers < 2) {
       throw new IllegalArgumentException("need a buffer size >= 1 and >= 2 buffers, got " + bufferSize + " and " + maxBuffers);
     }
-    LayerPipe p = new LayerPipe(name, sink, tarDigest, bufferSize, maxBuffers);
+    LayerPipe p = new LayerPipe(sink, tarDigest, bufferSize, maxBuffers);
     p.consumer.start();
     return p;
   }

@@ -25,10 +25,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes reproducible layer tars in one streaming pass: tar bytes are hashed into the diffID, compressed, and the
  * compressed bytes hashed and counted on their way to the caller's stream. Immutable and thread-safe; each call
- * writes independently. Each call uses helper threads: the caller's thread reads files, formats the tar and hashes
- * it while one helper compresses the previous megabytes and another hashes and writes the compressed bytes (at
- * most 8 MiB in flight between two threads); the caller's stream is written only from a helper, and never after
- * the call returned or threw.
+ * writes independently. Each call uses one helper thread: the caller's thread reads files, formats the tar and
+ * hashes it while the helper compresses, hashes and writes the previous megabytes (at most 8 MiB in flight); the
+ * caller's stream is written only from the helper, and never after the call returned or threw.
  *
  * <p>Entries are sorted by the bytes of their UTF-8 path (so parents precede children), carry numeric owners with
  * empty user and group names, and have their modification time clamped to the epoch (and to at least 0). Equal
@@ -137,42 +136,18 @@ public final class LayerWriter {
       }
     }
 
-    // Up to three threads (see LayerPipe): this one reads files, formats the tar and hashes it (the diffID); a
-    // second compresses; a third hashes the compressed bytes (the digest), counts them and writes them to `out`, so
-    // the compressor, the slowest stage, does nothing else. Without compression the second does the third's job.
+    // Two threads (see LayerPipe): this one reads files, formats the tar and hashes it (the diffID); the pipe's
+    // thread compresses, hashes the compressed bytes (the digest), counts them and writes them to `out`.
     Gate gate = new Gate(out);
     // A sink that hashes already (the store's blob writer), still empty, is asked for the digest instead: the
     // compressed bytes are hashed once, not twice. Otherwise they are hashed here.
     DigestingSink hashingSink = out instanceof DigestingSink d && d.count() == 0 ? d : null;
     DigestingOutputStream blob = hashingSink == null ? new DigestingOutputStream(gate) : null;
     OutputStream blobBytes = blob != null ? blob : gate;
-    LayerPipe output =
-        compression == Compression.NONE
-            ? null
-            : LayerPipe.start(
-                "ferry-layer-write",
-                new LayerPipe.Sink() {
-                  @Override
-                  public void write(byte[] b, int off, int len) throws IOException {
-                    blobBytes.write(b, off, len);
-                  }
-
-                  @Override
-                  public void finish() throws IOException {
-                    blobBytes.flush();
-                  }
-
-                  @Override
-                  public void abort() {
-                    gate.drop();
-                  }
-                },
-                null);
-    OutputStream compressor = compressor(output != null ? new KeepOpen(output) : blobBytes);
+    OutputStream compressor = compressor(blobBytes);
     MessageDigest tarDigest = compression == Compression.NONE ? null : Digest.Algorithm.SHA256.newMessageDigest();
     LayerPipe pipe =
         LayerPipe.start(
-            "ferry-layer-compress",
             new LayerPipe.Sink() {
               @Override
               public void write(byte[] b, int off, int len) throws IOException {
@@ -184,9 +159,6 @@ public final class LayerWriter {
                 // Flush, then close, as the single-threaded writer did: a zstd flush ends a block.
                 compressor.flush();
                 compressor.close();
-                if (output != null) {
-                  output.finish();
-                }
               }
 
               @Override
@@ -196,9 +168,6 @@ public final class LayerWriter {
                   compressor.close(); // frees the native compressor; what it writes is dropped
                 } catch (IOException | RuntimeException ignored) {
                   // already failing
-                }
-                if (output != null) {
-                  output.abort();
                 }
               }
             },
@@ -228,10 +197,7 @@ public final class LayerWriter {
       tarBytes.flush();
       pipe.finish();
     } finally {
-      pipe.close(); // after a failure here: stops the other threads before the exception leaves
-      if (output != null) {
-        output.close();
-      }
+      pipe.close(); // after a failure here: stops the compressing thread before the exception leaves
     }
     Digest digest = blob != null ? blob.digest() : hashingSink.digestSoFar();
     long size = blob != null ? blob.count() : hashingSink.count();
@@ -328,21 +294,6 @@ public final class LayerWriter {
     public void close() throws IOException {
       flush();
     }
-  }
-
-  /** Keeps the writing pipe open when the compressor closes its stream; the pipe is finished separately. */
-  private static final class KeepOpen extends FilterOutputStream {
-    KeepOpen(OutputStream out) {
-      super(out);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void close() {}
   }
 
   /** Options for a {@link LayerWriter}. Not thread-safe. */

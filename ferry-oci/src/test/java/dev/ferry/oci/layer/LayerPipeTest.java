@@ -58,7 +58,7 @@ class LayerPipeTest {
 
   private static boolean compressThreadAlive() {
     return Thread.getAllStackTraces().keySet().stream()
-        .anyMatch(t -> t.getName().startsWith("ferry-layer-") && t.isAlive());
+        .anyMatch(t -> t.getName().equals("ferry-layer-compress") && t.isAlive());
   }
 
   @Test
@@ -66,7 +66,7 @@ class LayerPipeTest {
     RecordingSink sink = new RecordingSink();
     MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
     // Small buffers and only two of them, so the producer waits for the consumer all the time.
-    LayerPipe pipe = LayerPipe.start("test-consumer", sink, md, 1000, 2);
+    LayerPipe pipe = LayerPipe.start(sink, md, 1000, 2);
     Random r = new Random(1);
     List<Integer> lengths = new ArrayList<>();
     ByteArrayOutputStream all = new ByteArrayOutputStream();
@@ -95,7 +95,6 @@ class LayerPipeTest {
     AtomicBoolean aborted = new AtomicBoolean();
     LayerPipe pipe =
         LayerPipe.start(
-            "test-consumer",
             new LayerPipe.Sink() {
               @Override
               public void write(byte[] b, int off, int len) throws IOException {
@@ -134,7 +133,6 @@ class LayerPipeTest {
   void finish_consumerFailsWhileFinishing_finishThrowsIt() {
     LayerPipe pipe =
         LayerPipe.start(
-            "test-consumer",
             new LayerPipe.Sink() {
               @Override
               public void write(byte[] b, int off, int len) {}
@@ -159,7 +157,6 @@ class LayerPipeTest {
     RecordingSink recording = new RecordingSink();
     LayerPipe pipe =
         LayerPipe.start(
-            "test-consumer",
             new LayerPipe.Sink() {
               @Override
               public void write(byte[] b, int off, int len) throws IOException {
