@@ -5,7 +5,6 @@ import dev.ferry.oci.ImageConfig;
 import dev.ferry.oci.Manifest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.Platform;
-import dev.ferry.oci.io.NonClosingOutputStream;
 import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.oci.layer.LayerWriter;
@@ -68,6 +67,14 @@ final class ImageCommand implements Runnable {
     @Option(names = "--level", paramLabel = "N", description = "Compression level (gzip default 1, zstd default 3).")
     Integer level;
 
+    @Option(
+        names = "--zstd-workers",
+        paramLabel = "N",
+        description =
+            "zstd compression threads (default 0: on the layer writer's own thread). Faster with N >= 1, and"
+                + " reproducible for any N >= 1, but the blob differs from N = 0's.")
+    int zstdWorkers;
+
     @Option(names = "--root-owner", description = "Record every file as owned by 0:0 instead of its owner on disk.")
     boolean rootOwner;
 
@@ -92,6 +99,16 @@ final class ImageCommand implements Runnable {
       if (rootOwner) {
         b.forceOwner(0, 0);
       }
+      if (zstdWorkers != 0) {
+        if (compression != MediaType.Compression.ZSTD) {
+          throw new UsageException("--zstd-workers needs --compression zstd");
+        }
+        try {
+          b.zstdWorkers(zstdWorkers);
+        } catch (IllegalArgumentException e) {
+          throw new UsageException(e.getMessage());
+        }
+      }
       LayerWriter writer = b.build();
       OciStore store = store();
       Descriptor top;
@@ -100,7 +117,7 @@ final class ImageCommand implements Runnable {
         try (Progress pr = progress("layer");
             OciStore.BlobWriter w = store.newBlob()) {
           // The store writer is committed by this block, not closed by the layer writer.
-          layer = writer.write(dir, new ProgressOutputStream(new NonClosingOutputStream(w), pr));
+          layer = writer.write(dir, new CountingStream(w, pr));
           w.commit(layer.digest(), layer.size());
         }
         String created = epoch.toString();
@@ -149,6 +166,42 @@ final class ImageCommand implements Runnable {
       if (kv.indexOf('=') <= 0) {
         throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
       }
+    }
+  }
+
+  /**
+   * Passes bytes to a store writer while counting them for progress; reports the writer's digest, so the layer
+   * writer does not hash the blob a second time.
+   */
+  private static final class CountingStream extends java.io.FilterOutputStream implements dev.ferry.oci.io.DigestingSink {
+    private final OciStore.BlobWriter blob;
+    private final Progress progress;
+
+    CountingStream(OciStore.BlobWriter out, Progress progress) {
+      super(out);
+      this.blob = out;
+      this.progress = progress;
+    }
+
+    @Override
+    public dev.ferry.oci.Digest digestSoFar() {
+      return blob.digestSoFar();
+    }
+
+    @Override
+    public long count() {
+      return blob.count();
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      out.write(b, off, len);
+      progress.add(len);
+    }
+
+    @Override
+    public void close() {
+      // The store writer is committed or closed by its owner, not by the layer writer.
     }
   }
 }

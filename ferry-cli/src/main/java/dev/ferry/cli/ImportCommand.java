@@ -41,7 +41,15 @@ final class ImportCommand extends BaseCommand {
     OciStore store = store();
     ImportResult r;
     try (Progress p = progress("importing")) {
-      ImportOptions opts = new ImportOptions(override, p::add);
+      // The archive readers report how far they have read (a running total); Progress adds increments.
+      long[] reported = {0};
+      ImportOptions opts =
+          new ImportOptions(
+              override,
+              total -> {
+                p.add(total - reported[0]);
+                reported[0] = total;
+              });
       if (file.equals("-")) {
         ArchiveFormat f = parseFormat();
         if (f == null) {

@@ -2,43 +2,105 @@ package dev.ferry.oci.archive;
 
 import com.github.luben.zstd.ZstdInputStream;
 import dev.ferry.oci.MediaType.Compression;
+import dev.ferry.oci.store.OciStore;
 import java.io.BufferedInputStream;
 import java.io.Closeable;
+import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.LongConsumer;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import dev.ferry.oci.Nullable;
 
 /**
  * A tar archive read once, front to back, from a file or a pipe; a gzip- or zstd-compressed tar is decompressed on
  * the fly. Hands out entries with safe, normalised names and turns every low-level failure into a {@link
  * CorruptArchiveException} naming the entry. Not thread-safe.
+ *
+ * <p>An uncompressed tar in a regular file is read with random access instead: the headers are walked first
+ * ({@link TarFile}, which seeks over the data), and each entry's data can then be copied by the kernel straight
+ * from its place in the file ({@link #dataRange}), never passing through the JVM. Entries still come in archive
+ * order, with the same names and checks.
  */
 final class ArchiveInput implements Closeable {
   /** Read-ahead under the tar reader; large reads keep syscalls few on multi-GiB archives. */
   private static final int READ_BUFFER = 1 << 20;
   /** How often progress is reported. */
   private static final long PROGRESS_STEP = 4L << 20;
+  /** Progress is reported after every this many bytes of an entry copied by the kernel. */
+  private static final long TRANSFER_PROGRESS_STEP = 64L << 20;
 
   private final String label;
-  private final Counting counting;
-  private final TarArchiveInputStream tar;
+  private final LongConsumer progress;
+  // Sequential mode: a stream.
+  private final @Nullable Counting counting;
+  private final @Nullable TarArchiveInputStream tar;
+  // Random-access mode: a file.
+  private final @Nullable FileChannel channel;
+  private final @Nullable TarFile tarFile;
+  private final @Nullable Iterator<TarArchiveEntry> entries;
+  private @Nullable TarArchiveEntry current;
+  private @Nullable InputStream currentContent;
+  private long position;
   private String lastEntry = "";
 
   private ArchiveInput(String label, Counting counting, InputStream decompressed) {
     this.label = label;
+    this.progress = counting.progress;
     this.counting = counting;
     this.tar = new TarArchiveInputStream(decompressed);
+    this.channel = null;
+    this.tarFile = null;
+    this.entries = null;
+  }
+
+  private ArchiveInput(String label, LongConsumer progress, FileChannel channel, TarFile tarFile) {
+    this.label = label;
+    this.progress = progress;
+    this.counting = null;
+    this.tar = null;
+    this.channel = channel;
+    this.tarFile = tarFile;
+    this.entries = tarFile.getEntries().iterator();
   }
 
   static ArchiveInput open(Path file, LongConsumer progress) throws IOException {
+    if (Files.isRegularFile(file)) {
+      FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+      try {
+        ByteBuffer head = ByteBuffer.allocate(4);
+        while (head.hasRemaining() && ch.read(head, head.position()) > 0) {}
+        if (compression(head.array(), head.position()) == Compression.NONE && head.position() > 0) {
+          TarFile tf = null;
+          try {
+            tf = new TarFile(new Unclosable(ch));
+          } catch (IOException | RuntimeException ex) {
+            // A broken header: read it sequentially below, which names the entry where the archive breaks.
+          }
+          if (tf != null) {
+            return new ArchiveInput(file.toString(), progress, ch, tf);
+          }
+        }
+      } catch (IOException | RuntimeException ex) {
+        ch.close();
+        throw ex;
+      }
+      ch.close();
+    }
     return of(Files.newInputStream(file), file.toString(), progress, true);
   }
 
@@ -82,16 +144,24 @@ final class ArchiveInput implements Closeable {
   record Entry(String name, TarArchiveEntry tar) {}
 
   /** The next entry, or null at the end of the archive. */
-  Entry next() throws IOException {
+  @Nullable Entry next() throws IOException {
     TarArchiveEntry e;
-    try {
-      e = tar.getNextEntry();
-    } catch (IOException | RuntimeException ex) {
-      throw corrupt(lastEntry.isEmpty() ? "(first entry)" : "(after " + lastEntry + ")", ex);
-    }
-    if (e == null) {
-      counting.report();
-      return null;
+    if (entries != null) {
+      e = nextFromFile();
+      if (e == null) {
+        progress.accept(position);
+        return null;
+      }
+    } else {
+      try {
+        e = tar.getNextEntry();
+      } catch (IOException | RuntimeException ex) {
+        throw corrupt(lastEntry.isEmpty() ? "(first entry)" : "(after " + lastEntry + ")", ex);
+      }
+      if (e == null) {
+        counting.report();
+        return null;
+      }
     }
     String name = safeName(e.getName());
     lastEntry = name;
@@ -102,15 +172,86 @@ final class ArchiveInput implements Closeable {
     return new Entry(name, e);
   }
 
+  private @Nullable TarArchiveEntry nextFromFile() throws IOException {
+    if (currentContent != null) {
+      currentContent.close();
+      currentContent = null;
+    }
+    if (current != null) {
+      position = current.getDataOffset() + current.getSize();
+      progress.accept(position);
+    }
+    if (!entries.hasNext()) {
+      current = null;
+      position = channel.size(); // the end-of-archive blocks and padding count as read, as when streaming
+      return null;
+    }
+    TarArchiveEntry e = entries.next();
+    long end = e.getDataOffset() + e.getSize();
+    if (e.getDataOffset() < 0 || end > channel.size()) {
+      // The header walk stops quietly at a short header; data cut short is found here, before anything is read.
+      throw corrupt(
+          e.getName(),
+          new EOFException("entry data ends at byte " + end + " but the archive has only " + channel.size() + " bytes"));
+    }
+    current = e;
+    return e;
+  }
+
   /** The current entry's content; reading it past the end returns -1. */
-  InputStream content() {
-    return tar;
+  InputStream content() throws IOException {
+    if (tarFile == null) {
+      return tar;
+    }
+    if (currentContent == null) {
+      currentContent = tarFile.getInputStream(current);
+    }
+    return currentContent;
+  }
+
+  /**
+   * Where the current entry's bytes lie in the archive file, for a plain regular entry of an archive read with
+   * random access; empty otherwise (then read {@link #content()}).
+   */
+  Optional<DataRange> dataRange(Entry e) {
+    TarArchiveEntry t = e.tar();
+    if (channel == null || t != current || t.isSparse() || !t.isFile()) {
+      return Optional.empty();
+    }
+    return Optional.of(new DataRange(channel, t.getDataOffset(), t.getSize()));
+  }
+
+  /** {@code length} bytes of {@code file} from {@code offset}. */
+  record DataRange(FileChannel file, long offset, long length) {}
+
+  /**
+   * Stores the current entry's bytes after the first {@code skip} into {@code w} with a kernel copy ({@link
+   * OciStore.BlobWriter#transferFrom}), in slices so that progress moves; false (nothing done) when the entry has
+   * no {@link #dataRange}, so the caller streams {@link #content()} instead.
+   */
+  boolean transferTo(Entry e, long skip, OciStore.BlobWriter w) throws IOException {
+    Optional<DataRange> range = dataRange(e);
+    if (range.isEmpty()) {
+      return false;
+    }
+    DataRange r = range.get();
+    for (long at = skip; at < r.length(); ) {
+      long n = Math.min(TRANSFER_PROGRESS_STEP, r.length() - at);
+      try {
+        w.transferFrom(r.file(), r.offset() + at, n);
+      } catch (EOFException ex) {
+        throw corrupt(e.name(), ex);
+      }
+      at += n;
+      progress.accept(r.offset() + at);
+    }
+    return true;
   }
 
   /** Reads the current entry whole; for small entries only. */
   byte[] readAll(Entry e) throws IOException {
     try {
-      byte[] b = tar.readNBytes((int) e.tar().getSize());
+      byte[] b = content().readNBytes((int) e.tar().getSize());
       if (b.length != e.tar().getSize()) {
         throw new IOException("expected " + e.tar().getSize() + " bytes, got " + b.length);
       }
@@ -159,7 +300,7 @@ final class ArchiveInput implements Closeable {
   }
 
   long bytesRead() {
-    return counting.count;
+    return counting != null ? counting.count : position;
   }
 
   private String safeName(String raw) throws CorruptArchiveException {
@@ -196,12 +337,71 @@ final class ArchiveInput implements Closeable {
 
   @Override
   public void close() throws IOException {
-    tar.close();
+    if (tar != null) {
+      tar.close();
+    } else {
+      try {
+        tarFile.close();
+      } finally {
+        channel.close();
+      }
+    }
+  }
+
+  /**
+   * Lets {@link TarFile} read the channel without closing it: the archive's own channel stays open for {@link
+   * #dataRange} copies until this input is closed.
+   */
+  private static final class Unclosable implements SeekableByteChannel {
+    private final FileChannel ch;
+
+    Unclosable(FileChannel ch) {
+      this.ch = ch;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return ch.read(dst);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      throw new java.nio.channels.NonWritableChannelException();
+    }
+
+    @Override
+    public long position() throws IOException {
+      return ch.position();
+    }
+
+    @Override
+    public SeekableByteChannel position(long p) throws IOException {
+      ch.position(p);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return ch.size();
+    }
+
+    @Override
+    public SeekableByteChannel truncate(long size) {
+      throw new java.nio.channels.NonWritableChannelException();
+    }
+
+    @Override
+    public boolean isOpen() {
+      return ch.isOpen();
+    }
+
+    @Override
+    public void close() {}
   }
 
   /** Counts raw archive bytes and reports progress; shields the caller's stream from close unless owned. */
   private static final class Counting extends FilterInputStream {
-    private final LongConsumer progress;
+    final LongConsumer progress;
     private final boolean owned;
     long count;
     private long nextReport = PROGRESS_STEP;

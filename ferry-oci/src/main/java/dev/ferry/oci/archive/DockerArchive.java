@@ -46,6 +46,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
  * a name, normalised ({@code busybox:1} → {@code docker.io/library/busybox:1}), in one atomic {@code index.json}
  * update. A large entry that turns out not to be a layer stays in the store unnamed until {@code gc} removes it.
  *
+ * <p>An uncompressed archive in a regular file is not streamed through the JVM: its headers are walked first, and
+ * each large entry is copied by the kernel from the archive into the blob's temp file while a second thread hashes
+ * the copied bytes ({@link OciStore.BlobWriter#transferFrom}); each layer is still hashed exactly once, from what
+ * was stored. Entries, names, checks and failures are the same as for a stream.
+ *
  * <p>Layers are stored as they are in the archive: an uncompressed tar (what docker and skopeo write) becomes an
  * {@code application/vnd.oci.image.layer.v1.tar} blob whose digest is its diffID; a gzip or zstd layer (detected by
  * magic bytes) keeps its compression and media type, and its diffID is computed by decompressing the stored blob
@@ -326,7 +331,9 @@ public final class DockerArchive {
       }
       try (OciStore.BlobWriter w = store.newBlob()) {
         w.write(head);
-        copy(e, src, w::write, size - head.length);
+        if (!in.transferTo(e, head.length, w)) {
+          copy(e, src, w::write, size - head.length);
+        }
         Digest d;
         if (blob.matches()) {
           try {

@@ -241,8 +241,9 @@ public final class OciArchive {
               continue; // the reader skips the entry's data
             }
             try (OciStore.BlobWriter w = store.newBlob()) {
-              long total = 0;
-              while (true) {
+              boolean transferred = in.transferTo(e, 0, w); // a kernel copy when reading a plain tar file
+              long total = transferred ? t.getSize() : 0;
+              while (!transferred) {
                 int n;
                 try {
                   n = in.content().read(buf);

@@ -5,6 +5,7 @@ import dev.ferry.oci.Digest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.MediaType.Compression;
 import dev.ferry.oci.io.DigestingOutputStream;
+import dev.ferry.oci.io.DigestingSink;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,7 +25,9 @@ import java.util.zip.GZIPOutputStream;
 /**
  * Writes reproducible layer tars in one streaming pass: tar bytes are hashed into the diffID, compressed, and the
  * compressed bytes hashed and counted on their way to the caller's stream. Immutable and thread-safe; each call
- * writes independently.
+ * writes independently. Each call uses one helper thread: the caller's thread reads files, formats the tar and
+ * hashes it while the helper compresses, hashes and writes the previous megabytes (at most 8 MiB in flight); the
+ * caller's stream is written only from the helper, and never after the call returned or threw.
  *
  * <p>Entries are sorted by the bytes of their UTF-8 path (so parents precede children), carry numeric owners with
  * empty user and group names, and have their modification time clamped to the epoch (and to at least 0). Equal
@@ -132,34 +136,73 @@ public final class LayerWriter {
       }
     }
 
-    DigestingOutputStream blob = new DigestingOutputStream(new NonClosing(out));
-    OutputStream compressor = compressor(blob);
-    DigestingOutputStream tarDigest = compression == Compression.NONE ? blob : new DigestingOutputStream(compressor);
-    BufferedOutputStream tarBytes = new BufferedOutputStream(tarDigest, BUFFER_SIZE);
-    TarWriter tar = new TarWriter(tarBytes);
-    byte[] buffer = new byte[BUFFER_SIZE];
-    for (LayerEntry e : entries) {
-      long mtime = Math.max(0, Math.min(e.mtime().getEpochSecond(), epochSeconds));
-      if (e.type() != LayerEntry.Type.FILE) {
-        tar.writeHeader(e, 0, mtime);
-      } else if (e.source() == null) {
-        byte[] data = e.data() == null ? new byte[0] : e.data();
-        tar.writeHeader(e, data.length, mtime);
-        tarBytes.write(data);
-        tar.pad(data.length);
-      } else {
-        long size = e.size() >= 0 ? e.size() : Files.size(e.source());
-        tar.writeHeader(e, size, mtime);
-        copy(e, size, tarBytes, buffer);
-        tar.pad(size);
+    // Two threads (see LayerPipe): this one reads files, formats the tar and hashes it (the diffID); the pipe's
+    // thread compresses, hashes the compressed bytes (the digest), counts them and writes them to `out`.
+    Gate gate = new Gate(out);
+    // A sink that hashes already (the store's blob writer), still empty, is asked for the digest instead: the
+    // compressed bytes are hashed once, not twice. Otherwise they are hashed here.
+    DigestingSink hashingSink = out instanceof DigestingSink d && d.count() == 0 ? d : null;
+    DigestingOutputStream blob = hashingSink == null ? new DigestingOutputStream(gate) : null;
+    OutputStream blobBytes = blob != null ? blob : gate;
+    OutputStream compressor = compressor(blobBytes);
+    MessageDigest tarDigest = compression == Compression.NONE ? null : Digest.Algorithm.SHA256.newMessageDigest();
+    LayerPipe pipe =
+        LayerPipe.start(
+            new LayerPipe.Sink() {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                compressor.write(b, off, len);
+              }
+
+              @Override
+              public void finish() throws IOException {
+                // Flush, then close, as the single-threaded writer did: a zstd flush ends a block.
+                compressor.flush();
+                compressor.close();
+              }
+
+              @Override
+              public void abort() {
+                gate.drop();
+                try {
+                  compressor.close(); // frees the native compressor; what it writes is dropped
+                } catch (IOException | RuntimeException ignored) {
+                  // already failing
+                }
+              }
+            },
+            tarDigest);
+    try {
+      // The same 256 KiB buffering as the single-threaded writer had, so the compressor sees the same writes.
+      BufferedOutputStream tarBytes = new BufferedOutputStream(pipe, BUFFER_SIZE);
+      TarWriter tar = new TarWriter(tarBytes);
+      byte[] buffer = new byte[BUFFER_SIZE];
+      for (LayerEntry e : entries) {
+        long mtime = Math.max(0, Math.min(e.mtime().getEpochSecond(), epochSeconds));
+        if (e.type() != LayerEntry.Type.FILE) {
+          tar.writeHeader(e, 0, mtime);
+        } else if (e.source() == null) {
+          byte[] data = e.data() == null ? new byte[0] : e.data();
+          tar.writeHeader(e, data.length, mtime);
+          tarBytes.write(data);
+          tar.pad(data.length);
+        } else {
+          long size = e.size() >= 0 ? e.size() : Files.size(e.source());
+          tar.writeHeader(e, size, mtime);
+          copy(e, size, tarBytes, buffer);
+          tar.pad(size);
+        }
       }
+      tar.finish();
+      tarBytes.flush();
+      pipe.finish();
+    } finally {
+      pipe.close(); // after a failure here: stops the compressing thread before the exception leaves
     }
-    tar.finish();
-    tarBytes.flush();
-    compressor.close();
-    Digest diffId = tarDigest.digest();
-    Digest digest = compression == Compression.NONE ? diffId : blob.digest();
-    return new WrittenLayer(diffId, digest, blob.count(), MediaType.ociLayer(compression));
+    Digest digest = blob != null ? blob.digest() : hashingSink.digestSoFar();
+    long size = blob != null ? blob.count() : hashingSink.count();
+    Digest diffId = tarDigest == null ? digest : Digest.of(Digest.Algorithm.SHA256, tarDigest.digest());
+    return new WrittenLayer(diffId, digest, size, MediaType.ociLayer(compression));
   }
 
   private static void copy(LayerEntry e, long size, OutputStream out, byte[] buffer) throws IOException {
@@ -211,20 +254,45 @@ public final class LayerWriter {
     }
   }
 
-  /** Lets the compressor finish and flush without closing the caller's stream. */
-  private static final class NonClosing extends FilterOutputStream {
-    NonClosing(OutputStream out) {
+  /**
+   * Lets the compressor finish and flush without closing the caller's stream, and drops everything once the write
+   * failed, so that closing the compressor then (to free native memory) writes nothing more to the caller.
+   */
+  private static final class Gate extends FilterOutputStream {
+    private volatile boolean dropped;
+
+    Gate(OutputStream out) {
       super(out);
+    }
+
+    void drop() {
+      dropped = true;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      if (!dropped) {
+        out.write(b);
+      }
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
+      if (!dropped) {
+        out.write(b, off, len);
+      }
+    }
+
+    @Override
+    public void flush() throws IOException {
+      if (!dropped) {
+        out.flush();
+      }
     }
 
     @Override
     public void close() throws IOException {
-      out.flush();
+      flush();
     }
   }
 

@@ -12,11 +12,13 @@ import dev.ferry.oci.Manifest;
 import dev.ferry.oci.MediaType;
 import dev.ferry.oci.Nullable;
 import dev.ferry.oci.internal.json.OciJson;
-import dev.ferry.oci.io.DigestingOutputStream;
+import dev.ferry.oci.io.DigestingSink;
 import java.io.BufferedOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -26,11 +28,16 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
@@ -52,6 +59,21 @@ public final class OciStore {
   static final String INDEX_FILE = "index.json";
   private static final String PRIVATE_DIR = ".ferry";
   private static final int COPY_BUFFER = 256 * 1024;
+  /**
+   * {@link BlobWriter#transferFrom} copies and hashes in slices this large: big enough that the hand-over between
+   * the two threads costs nothing, small enough that the slice is still in the page cache when it is hashed.
+   */
+  static final long TRANSFER_SLICE = 8L << 20;
+  /** Read-back buffer of the hashing helper. */
+  static final int HASH_BUFFER = 1 << 20;
+  /** Hashing helpers of {@link BlobWriter#transferFrom}; daemon threads, so they never keep the JVM alive. */
+  private static final ExecutorService HASHERS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "ferry-blob-hash");
+            t.setDaemon(true);
+            return t;
+          });
   /** Manifests, indexes and configs larger than this are refused: registries cap them at 4 MiB. */
   public static final int MAX_DOCUMENT_SIZE = 32 * 1024 * 1024;
 
@@ -378,15 +400,18 @@ public final class OciStore {
 
   /**
    * An output stream for one new blob: hashes while writing, then {@link #commit} moves it into place. Closing
-   * without committing discards it. Not thread-safe.
+   * without committing discards it. Not thread-safe (one caller at a time); {@link #transferFrom} hashes on a helper
+   * thread of its own while the caller's thread copies.
    */
-  public final class BlobWriter extends OutputStream {
+  public final class BlobWriter extends OutputStream implements DigestingSink {
     private final Path tmp;
     /** Held from creation for {@link #newBlob()}; taken at commit for {@link #resumeBlob}. */
     private StoreLock.@Nullable Held session;
     private final boolean resumable;
     private final FileChannel channel;
-    private final DigestingOutputStream out;
+    private final OutputStream out;
+    private final MessageDigest md = Digest.Algorithm.SHA256.newMessageDigest();
+    private long count;
     private boolean done;
 
     private BlobWriter(Path tmp, StoreLock.Held session) throws IOException {
@@ -394,13 +419,14 @@ public final class OciStore {
       this.session = session;
       this.resumable = false;
       try {
-        this.channel = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        // READ too: transferFrom hashes what was written by reading it back (from the page cache).
+        this.channel =
+            FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
       } catch (IOException | RuntimeException e) {
         session.close();
         throw e;
       }
-      this.out =
-          new DigestingOutputStream(new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER));
+      this.out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER);
     }
 
     /** A resumable writer: hashes what {@code file} holds, then appends. */
@@ -410,16 +436,19 @@ public final class OciStore {
       this.resumable = true;
       Files.createDirectories(file.getParent());
       this.channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-      // The digest state cannot be saved, so it is rebuilt from the bytes on disk: hash them without writing.
-      SwitchableOutputStream target = new SwitchableOutputStream();
-      this.out = new DigestingOutputStream(target);
+      // The digest state cannot be saved, so it is rebuilt from the bytes on disk.
       try (InputStream existing = Files.newInputStream(file)) {
-        existing.transferTo(out);
+        byte[] buf = new byte[COPY_BUFFER];
+        int r;
+        while ((r = existing.read(buf)) > 0) {
+          md.update(buf, 0, r);
+          count += r;
+        }
       } catch (IOException | RuntimeException e) {
         channel.close();
         throw e;
       }
-      target.target = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER);
+      this.out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(channel), COPY_BUFFER);
     }
 
     /**
@@ -434,16 +463,127 @@ public final class OciStore {
     @Override
     public void write(int b) throws IOException {
       out.write(b);
+      md.update((byte) b);
+      count++;
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
+      md.update(b, off, len);
+      count += len;
+    }
+
+    /**
+     * Appends {@code length} bytes of {@code source} starting at {@code position}, as {@link #write} would, but
+     * faster: the kernel copies the bytes ({@link FileChannel#transferTo}, {@code copy_file_range} on Linux) in
+     * slices of {@value #TRANSFER_SLICE} bytes, and a helper thread hashes each slice by reading it back from the
+     * temp file while the next one is copied. So the digest is that of the bytes actually stored, even if the source
+     * changes meanwhile, and both cores work. Memory use is one {@value #HASH_BUFFER}-byte buffer. The source's
+     * position is not used or changed.
+     *
+     * @throws EOFException when {@code source} ends before {@code position + length}; the blob is then unusable
+     *     (close it)
+     */
+    public void transferFrom(FileChannel source, long position, long length) throws IOException {
+      if (done) {
+        throw new IllegalStateException("blob writer already committed or closed");
+      }
+      if (position < 0 || length < 0) {
+        throw new IllegalArgumentException("position and length must be >= 0, got " + position + " and " + length);
+      }
+      out.flush();
+      byte[] buf = new byte[HASH_BUFFER];
+      Future<?> hashing = null;
+      try {
+        for (long copied = 0; copied < length; ) {
+          long n = Math.min(TRANSFER_SLICE, length - copied);
+          long at = count;
+          copyFully(source, position + copied, n);
+          await(hashing);
+          hashing = HASHERS.submit(() -> hashWritten(at, n, buf));
+          copied += n;
+          count += n;
+        }
+        await(hashing);
+        hashing = null;
+      } finally {
+        if (hashing != null) {
+          // Failing: let the helper finish its slice (milliseconds) so it never touches a closed channel.
+          try {
+            hashing.get();
+          } catch (ExecutionException | InterruptedException | RuntimeException ignored) {
+            if (ignored instanceof InterruptedException) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        }
+      }
+    }
+
+    private void copyFully(FileChannel source, long from, long n) throws IOException {
+      long target = count + n;
+      for (long left = n; left > 0; ) {
+        long t = source.transferTo(from + (n - left), left, channel);
+        if (t <= 0) {
+          if (from + (n - left) >= source.size()) {
+            throw new EOFException(
+                "source ended at byte " + (from + (n - left)) + " of the " + n + "-byte range starting at " + from);
+          }
+          continue;
+        }
+        left -= t;
+      }
+      if (channel.position() != target) {
+        throw new IOException("blob temp file " + tmp + " is at byte " + channel.position() + ", expected " + target);
+      }
+    }
+
+    /** Runs on a helper thread: hashes {@code n} bytes of the temp file from {@code at}. */
+    private Void hashWritten(long at, long n, byte[] buf) throws IOException {
+      ByteBuffer bb = ByteBuffer.wrap(buf);
+      for (long q = at, end = at + n; q < end; ) {
+        bb.clear().limit((int) Math.min(buf.length, end - q));
+        int r = channel.read(bb, q);
+        if (r <= 0) {
+          throw new EOFException("blob temp file " + tmp + " ended at byte " + q + " while hashing it, expected " + end);
+        }
+        md.update(buf, 0, r);
+        q += r;
+      }
+      return null;
+    }
+
+    private static void await(Future<?> f) throws IOException {
+      if (f == null) {
+        return;
+      }
+      try {
+        f.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while hashing a blob");
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) {
+          throw io;
+        }
+        throw new IOException("hashing a blob failed: " + e.getCause(), e.getCause());
+      }
     }
 
     /** Bytes written so far. */
+    @Override
     public long count() {
-      return out.count();
+      return count;
+    }
+
+    @Override
+    public Digest digestSoFar() {
+      try {
+        return Digest.of(Digest.Algorithm.SHA256, ((MessageDigest) md.clone()).digest());
+      } catch (CloneNotSupportedException e) {
+        throw new IllegalStateException("SHA-256 implementation cannot be cloned", e);
+      }
     }
 
     /** Commits whatever was written, under the digest it hashes to. */
@@ -475,13 +615,13 @@ public final class OciStore {
       try {
         out.flush();
         channel.close();
-        Digest actual = out.digest();
-        if (expectedSize >= 0 && out.count() != expectedSize) {
+        Digest actual = Digest.of(Digest.Algorithm.SHA256, md.digest());
+        if (expectedSize >= 0 && count != expectedSize) {
           throw new IOException(
               "blob "
                   + (expected != null ? expected : actual)
                   + " has "
-                  + out.count()
+                  + count
                   + " bytes but "
                   + expectedSize
                   + " were expected (truncated input?); nothing was stored");
@@ -531,26 +671,6 @@ public final class OciStore {
           session.close();
         }
       }
-    }
-  }
-
-  /** An output stream whose destination can be set later; discards until then. Not thread-safe. */
-  private static final class SwitchableOutputStream extends OutputStream {
-    OutputStream target = OutputStream.nullOutputStream();
-
-    @Override
-    public void write(int b) throws IOException {
-      target.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      target.write(b, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      target.flush();
     }
   }
 

@@ -93,6 +93,24 @@ class OciArchiveTest {
   }
 
   @Test
+  void importFromFile_largeBlobNotMatchingItsName_throwsDigestMismatchAndStoresNothing() throws IOException {
+    // Over 1 MiB and read from a plain tar file: the kernel-copy path, which must verify like the stream path.
+    byte[] content = new byte[3 << 20];
+    new java.util.Random(3).nextBytes(content);
+    Digest claimed = Digest.sha256("other".getBytes(StandardCharsets.UTF_8));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+      put(tar, "oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+      put(tar, "blobs/sha256/" + claimed.hex(), content);
+    }
+    Path file = Files.write(tmp.resolve("bad.tar"), out.toByteArray());
+    OciStore dst = store("dst");
+    assertThatThrownBy(() -> OciArchive.importFrom(dst, file, ImportOptions.defaults()))
+        .isInstanceOfSatisfying(DigestMismatchException.class, ex -> assertThat(ex.actual()).isEqualTo(Digest.sha256(content)));
+    assertThat(dst.blobs()).isEmpty();
+  }
+
+  @Test
   void import_missingBlob_failsBeforeNamingAnything() throws IOException {
     OciStore src = store("src");
     TestImages.Image img = TestImages.image(src, "docker.io/library/x:1", Platform.LINUX_AMD64, List.of(TestImages.layer(1, 1, 10)), true);

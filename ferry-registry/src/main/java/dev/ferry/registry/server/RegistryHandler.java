@@ -790,8 +790,22 @@ final class RegistryHandler implements HttpHandler {
     ex.getResponseBody().write(body);
   }
 
+  /** Request bodies up to this size are read and dropped before an error is sent, so the connection survives. */
+  private static final long DRAIN_LIMIT = 4L * 1024 * 1024;
+
   private static void sendError(HttpExchange ex, HttpError e) {
     try {
+      // A client still sending its body would otherwise see the connection reset instead of the error.
+      try (InputStream body = ex.getRequestBody()) {
+        byte[] buf = new byte[64 * 1024];
+        long left = DRAIN_LIMIT;
+        int n;
+        while (left > 0 && (n = body.read(buf, 0, (int) Math.min(buf.length, left))) > 0) {
+          left -= n;
+        }
+      } catch (IOException ignored) {
+        // The body is gone or broken; the error is still worth sending.
+      }
       e.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
       ObjectNode body = JSON.createObjectNode();
       ObjectNode err = body.putArray("errors").addObject();
