@@ -71,9 +71,9 @@ final class ImageCommand implements Runnable {
         names = "--zstd-workers",
         paramLabel = "N",
         description =
-            "zstd compression threads (default 0: on the layer writer's own thread). Faster with N >= 1, and"
-                + " reproducible for any N >= 1, but the blob differs from N = 0's.")
-    int zstdWorkers;
+            "zstd compression threads (default: one per core). The blob is the same for any N >= 1;"
+                + " 0 compresses on the layer writer's own thread, slower and with a different blob.")
+    Integer zstdWorkers;
 
     @Option(names = "--root-owner", description = "Record every file as owned by 0:0 instead of its owner on disk.")
     boolean rootOwner;
@@ -99,7 +99,7 @@ final class ImageCommand implements Runnable {
       if (rootOwner) {
         b.forceOwner(0, 0);
       }
-      if (zstdWorkers != 0) {
+      if (zstdWorkers != null) {
         if (compression != MediaType.Compression.ZSTD) {
           throw new UsageException("--zstd-workers needs --compression zstd");
         }

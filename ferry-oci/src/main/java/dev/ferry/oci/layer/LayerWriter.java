@@ -230,8 +230,9 @@ public final class LayerWriter {
       case GZIP -> new ReproducibleGzipOutputStream(blob, level);
       case ZSTD -> {
         ZstdOutputStream z = new ZstdOutputStream(blob, level);
-        if (zstdWorkers > 0) {
-          z.setWorkers(zstdWorkers);
+        int workers = zstdWorkers < 0 ? Math.max(1, Runtime.getRuntime().availableProcessors()) : zstdWorkers;
+        if (workers > 0) {
+          z.setWorkers(workers);
         }
         yield z;
       }
@@ -300,7 +301,8 @@ public final class LayerWriter {
   public static final class Builder {
     private Compression compression = Compression.GZIP;
     private Integer level;
-    private int zstdWorkers;
+    /** -1: as many zstd workers as cores (see {@link #zstdWorkers}). */
+    private int zstdWorkers = -1;
     private Instant epoch = Instant.EPOCH;
     private long ownerUid = -1;
     private long ownerGid = -1;
@@ -319,7 +321,11 @@ public final class LayerWriter {
       return this;
     }
 
-    /** zstd worker threads; 0 (the default) compresses on the writing thread. */
+    /**
+     * zstd worker threads. By default one per core: zstd's multi-threaded output depends only on the input and level,
+     * not on the number of workers, so layers stay reproducible across machines. 0 compresses on the writer's own
+     * thread instead, which is slower and gives a different (also reproducible) blob.
+     */
     public Builder zstdWorkers(int workers) {
       if (workers < 0 || workers > 64) {
         throw new IllegalArgumentException("zstd workers must be within 0..64, got " + workers);

@@ -59,7 +59,10 @@ class LayerWriterGoldenTest {
     "GZIP, 1, 0, 2c83e97b58f4f332a7c09f81caddf961b30b3c3e89d92513c2fab6a38a357d39, 4853386",
     "GZIP, 6, 0, 780089ae8127d5d7def2808bf378b54deaa26af7e622b2bc4c3ae5fa2ee6653a, 4821673",
     "ZSTD, 3, 0, fb5390397f0a27510d37e1357cb3b5f831b18cb6ab7b73a111b4370e538bc6a8, 4801181",
+    "ZSTD, 3, 1, 0967ec22bdcc7f49a8a832d4080f09dff3d7cf5fbeb4a85c6323a10b4aba9ace, 4801190",
     "ZSTD, 3, 2, 0967ec22bdcc7f49a8a832d4080f09dff3d7cf5fbeb4a85c6323a10b4aba9ace, 4801190",
+    "ZSTD, 3, 4, 0967ec22bdcc7f49a8a832d4080f09dff3d7cf5fbeb4a85c6323a10b4aba9ace, 4801190",
+    "ZSTD, 3, -1, 0967ec22bdcc7f49a8a832d4080f09dff3d7cf5fbeb4a85c6323a10b4aba9ace, 4801190",
   })
   void write_fixedEntries_sameBytesAsTheSingleThreadedWriter(
       Compression c, int level, int workers, String digestHex, long size) throws IOException {
@@ -67,7 +70,7 @@ class LayerWriterGoldenTest {
     if (c != Compression.NONE) {
       b.level(level);
     }
-    if (workers > 0) {
+    if (c == Compression.ZSTD && workers >= 0) {
       b.zstdWorkers(workers);
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -82,7 +85,7 @@ class LayerWriterGoldenTest {
   @CsvSource({
     "NONE, 0, 91073dcf4506f48fefcc44d9fda53aeaf8b24cb7b2713e4f94d1e8be4edb0b18",
     "GZIP, 1, 2c83e97b58f4f332a7c09f81caddf961b30b3c3e89d92513c2fab6a38a357d39",
-    "ZSTD, 3, fb5390397f0a27510d37e1357cb3b5f831b18cb6ab7b73a111b4370e538bc6a8",
+    "ZSTD, 3, 0967ec22bdcc7f49a8a832d4080f09dff3d7cf5fbeb4a85c6323a10b4aba9ace",
   })
   void write_intoStoreBlobWriter_digestFromTheStoreSameBytesCommitted(Compression c, int level, String digestHex)
       throws IOException {

@@ -815,6 +815,9 @@ final class RegistryHandler implements HttpHandler {
         err.set("detail", JSON.valueToTree(e.detail()));
       }
       ex.getResponseHeaders().set("Content-Type", "application/json");
+      // The server may close a connection whose request it refused early; say so, or a client that pooled the
+      // connection sends its next request into a reset.
+      ex.getResponseHeaders().set("Connection", "close");
       sendBytes(ex, e.status(), JSON.writeValueAsBytes(body), ex.getRequestMethod().equals("HEAD"));
     } catch (IOException | RuntimeException ignored) {
       // The response was already started (a failure mid-stream) or the client is gone.
