@@ -78,6 +78,22 @@ public record BuildOptions(
     return m;
   }
 
+  /** Single words containerd's platform parser takes as an architecture (linux implied). */
+  private static final Set<String> BARE_ARCHES = Set.of("amd64", "x86_64", "x86-64", "arm64", "aarch64", "arm",
+      "armhf", "armel", "386", "i386", "ppc64le", "s390x", "riscv64", "mips64le", "loong64");
+
+  /**
+   * Parses a {@code --platform} value as BuildKit does: {@code os/arch[/variant]}, or a bare known architecture.
+   *
+   * @throws IllegalArgumentException for anything else, e.g. {@code linux-amd64}
+   */
+  static Platform parsePlatform(String value) {
+    if (!value.contains("/") && !BARE_ARCHES.contains(value.trim().toLowerCase(java.util.Locale.ROOT))) {
+      throw new IllegalArgumentException("not os/arch: " + value);
+    }
+    return Platform.parse(value);
+  }
+
   /** Build args with the predefined platform arguments added: what an {@code ARG} of that name takes. */
   Map<String, String> effectiveArgs() {
     Map<String, String> m = new LinkedHashMap<>(predefinedArgs());

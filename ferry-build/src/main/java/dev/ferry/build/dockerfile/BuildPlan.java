@@ -157,7 +157,7 @@ public final class BuildPlan {
       Platform platform;
       if (from.platform().isPresent()) {
         try {
-          platform = Platform.parse(from.platform().get());
+          platform = BuildOptions.parsePlatform(from.platform().get());
         } catch (IllegalArgumentException e) {
           throw new DockerfileException("FROM --platform expects os/arch[/variant], got '" + from.platform().get()
               + "'" + (from.platform().equals(stage.from().platform()) ? "" : " (from '"

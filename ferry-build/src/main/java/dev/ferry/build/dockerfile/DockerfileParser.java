@@ -1,6 +1,5 @@
 package dev.ferry.build.dockerfile;
 
-import dev.ferry.oci.Platform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -506,7 +505,7 @@ public final class DockerfileParser {
       Optional<String> platform = flag(flags, "platform");
       if (platform.isPresent() && !platform.get().contains("$")) {
         try {
-          Platform.parse(platform.get());
+          BuildOptions.parsePlatform(platform.get());
         } catch (IllegalArgumentException e) {
           throw p.errorAt("FROM --platform expects os/arch[/variant], got '" + platform.get() + "'",
               flags.get("platform").get(0));
