@@ -60,10 +60,15 @@ public final class RegistryServer implements AutoCloseable {
    */
   private static final Duration IDLE_CONNECTION = Duration.ofSeconds(60);
   /**
-   * Response buffer per request. Jetty's default (32 KiB) costs ~15% of blob GET throughput on loopback; larger buys
-   * nothing measurable.
+   * Response buffer per request: blob bodies leave in 256 KiB writes (the size RegistryHandler copies in) rather than
+   * Jetty's default 32 KiB. Allocated per response, from Jetty's buffer pool.
    */
   private static final int OUTPUT_BUFFER = 256 * 1024;
+  /**
+   * Read buffer per connection. Jetty's default (8 KiB) means a read call per 8 KiB of an upload: a 512 MiB skopeo
+   * push took ~3.9 s with it and ~2.5 s with 128 KiB; 512 KiB was no faster.
+   */
+  private static final int INPUT_BUFFER = 128 * 1024;
   /**
    * Jetty logs through slf4j to java.util.logging, and at INFO it announces every start and stop on stderr. Held here
    * because java.util.logging keeps only weak references to loggers (a level set on a collected one is lost).
@@ -148,6 +153,7 @@ public final class RegistryServer implements AutoCloseable {
     // the spec's NAME_INVALID, where Jetty's default would answer an HTML 400 of its own.
     conf.setUriCompliance(UriCompliance.UNSAFE);
     HttpConnectionFactory http = new HttpConnectionFactory(conf);
+    http.setInputBufferSize(INPUT_BUFFER);
     ConnectionFactory[] factories;
     if (ssl == null) {
       // A TLS ClientHello on this plain port is a bad request line to Jetty's parser: 400 and close, at once.
