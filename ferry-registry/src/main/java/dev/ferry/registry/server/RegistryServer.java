@@ -1,8 +1,6 @@
 package dev.ferry.registry.server;
 
 import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import dev.ferry.oci.Nullable;
 import dev.ferry.oci.store.OciStore;
 import java.io.IOException;
@@ -11,16 +9,32 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http.spi.JettyHttpServer;
+import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * An OCI distribution-spec 1.1 registry serving a Ferry store: pull, push (monolithic, chunked, resumable across
- * restarts), mount, tags, catalog, referrers and delete, with optional Basic or bearer-token auth and TLS. Built on
- * the JDK's {@code com.sun.net.httpserver} with one virtual thread per request. Thread-safe.
+ * restarts), mount, tags, catalog, referrers and delete, with optional Basic or bearer-token auth and TLS. The handler
+ * is written against the JDK's {@code com.sun.net.httpserver} API and runs on Jetty's implementation of it
+ * ({@code jetty-http-spi}), with one virtual thread per request. Thread-safe.
+ *
+ * <p>Why Jetty and not the JDK's own server: a client that tries https first (skopeo, podman, Docker with an
+ * insecure registry) sends a TLS ClientHello, which the JDK server reads as the start of a request line and never
+ * answers, so the client waits out its 10 s TLS handshake timeout before falling back to http. Jetty's parser
+ * rejects the first byte (0x16) at once and closes the connection. Measurements in {@code docs/benchmarks.md}.
  *
  * <pre>{@code
  * try (RegistryServer server = RegistryServer.builder().store(store).listen(new InetSocketAddress("127.0.0.1", 5000)).build()) {
@@ -40,11 +54,37 @@ public final class RegistryServer implements AutoCloseable {
   private static final Duration ABANDONED_UPLOAD = Duration.ofDays(7);
   /** Seconds {@link #close()} waits for requests in flight. */
   private static final int STOP_DELAY = 1;
+  /**
+   * A connection with no bytes moving for this long is closed: an idle keep-alive connection, or a stalled client
+   * (headers or body). It bounds inactivity, not the length of a request, so long uploads are fine.
+   */
+  private static final Duration IDLE_CONNECTION = Duration.ofSeconds(60);
+  /**
+   * Response buffer per request: blob bodies leave in 256 KiB writes (the size RegistryHandler copies in) rather than
+   * Jetty's default 32 KiB. Allocated per response, from Jetty's buffer pool.
+   */
+  private static final int OUTPUT_BUFFER = 256 * 1024;
+  /**
+   * Read buffer per connection. Jetty's default (8 KiB) means a read call per 8 KiB of an upload: a 512 MiB skopeo
+   * push took ~3.9 s with it and ~2.5 s with 128 KiB; 512 KiB was no faster.
+   */
+  private static final int INPUT_BUFFER = 128 * 1024;
+  /**
+   * Jetty logs through slf4j to java.util.logging, and at INFO it announces every start and stop on stderr. Held here
+   * because java.util.logging keeps only weak references to loggers (a level set on a collected one is lost).
+   */
+  private static final java.util.logging.Logger JETTY_LOG = java.util.logging.Logger.getLogger("org.eclipse.jetty");
+
+  static {
+    if (JETTY_LOG.getLevel() == null) { // unless a logging configuration chose a level
+      JETTY_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+  }
 
   private final Builder config;
   private final HttpServer http;
+  private final ServerConnector connector;
   private final Uploads uploads;
-  private final ExecutorService executor;
   private final ScheduledExecutorService sweeper;
   private boolean started;
 
@@ -62,16 +102,18 @@ public final class RegistryServer implements AutoCloseable {
     Tokens tokens = b.tokenKey == null ? null : Tokens.load(b.tokenKey, clock);
     Acl acl = b.acl == null ? Acl.authenticatedUsers() : Acl.load(b.acl);
     boolean tls = b.tlsCert != null;
-    if (tls) {
-      SSLContext ctx = Pem.serverContext(b.tlsCert, Objects.requireNonNull(b.tlsKey, "tls key"));
-      HttpsServer s = HttpsServer.create(b.listen, b.backlog);
-      s.setHttpsConfigurator(new HttpsConfigurator(ctx));
-      this.http = s;
-    } else {
-      this.http = HttpServer.create(b.listen, b.backlog);
-    }
-    this.executor = b.threads <= 0 ? Executors.newVirtualThreadPerTaskExecutor() : Executors.newFixedThreadPool(b.threads);
-    http.setExecutor(executor);
+    SSLContext ssl = tls ? Pem.serverContext(b.tlsCert, Objects.requireNonNull(b.tlsKey, "tls key")) : null;
+    Server server = new Server(threadPool(b.threads));
+    server.setHandler(new ContextHandlerCollection());
+    server.setStopTimeout(TimeUnit.SECONDS.toMillis(STOP_DELAY));
+    this.connector = connector(server, b, ssl);
+    server.addConnector(connector);
+    // Bind now, as the JDK server did in create(): a port in use fails build() with a BindException.
+    connector.open();
+    // Not shared: start() and stop() of the SPI server start and stop the Jetty server.
+    this.http = new JettyHttpServer(server, false);
+    // Finds our connector (same port) and adds none of its own; the SPI's start() needs the address set here.
+    http.bind(b.listen, b.backlog);
     http.createContext(
         "/", new RegistryHandler(store, state, uploads, new Authorizer(htpasswd, tokens, acl), b.readOnly, tls, b.maxBlobSize));
     this.sweeper =
@@ -87,6 +129,49 @@ public final class RegistryServer implements AutoCloseable {
     return new Builder();
   }
 
+  private static QueuedThreadPool threadPool(int threads) {
+    QueuedThreadPool pool;
+    if (threads <= 0) {
+      // Platform threads for Jetty's own acceptor and selector; handlers, which block on the store, on virtual threads.
+      pool = new QueuedThreadPool(16, 2);
+      pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    } else {
+      // n for requests, plus the acceptor and the selector (Jetty refuses to start with fewer threads than it needs).
+      pool = new QueuedThreadPool(threads + 2, Math.min(threads + 2, 4));
+    }
+    pool.setName("ferry-registry");
+    pool.setDaemon(true);
+    return pool;
+  }
+
+  private static ServerConnector connector(Server server, Builder b, @Nullable SSLContext ssl) {
+    HttpConfiguration conf = new HttpConfiguration();
+    conf.setSendServerVersion(false);
+    conf.setSendXPoweredBy(false);
+    conf.setOutputBufferSize(OUTPUT_BUFFER);
+    // Paths reach RegistryHandler as sent: it refuses bad repository names ("a/../b", "a%2F..%2Fb", "a//b") with
+    // the spec's NAME_INVALID, where Jetty's default would answer an HTML 400 of its own.
+    conf.setUriCompliance(UriCompliance.UNSAFE);
+    HttpConnectionFactory http = new HttpConnectionFactory(conf);
+    http.setInputBufferSize(INPUT_BUFFER);
+    ConnectionFactory[] factories;
+    if (ssl == null) {
+      // A TLS ClientHello on this plain port is a bad request line to Jetty's parser: 400 and close, at once.
+      factories = new ConnectionFactory[] {http};
+    } else {
+      SslContextFactory.Server tls = new SslContextFactory.Server();
+      tls.setSslContext(ssl);
+      factories = new ConnectionFactory[] {new SslConnectionFactory(tls, http.getProtocol()), http};
+    }
+    // One acceptor; selectors: Jetty's default for the core count.
+    ServerConnector c = new ServerConnector(server, 1, -1, factories);
+    c.setHost(b.listen.getHostString());
+    c.setPort(b.listen.getPort());
+    c.setAcceptQueueSize(b.backlog);
+    c.setIdleTimeout(IDLE_CONNECTION.toMillis());
+    return c;
+  }
+
   /** Starts serving; returns at once. */
   public synchronized RegistryServer start() {
     if (started) {
@@ -100,12 +185,13 @@ public final class RegistryServer implements AutoCloseable {
 
   /** The port the server listens on (the bound one when {@code listen} asked for port 0). */
   public int port() {
-    return http.getAddress().getPort();
+    int p = connector.getLocalPort();
+    return p > 0 ? p : config.listen.getPort();
   }
 
   /** The bound address. */
   public InetSocketAddress address() {
-    return http.getAddress();
+    return new InetSocketAddress(config.listen.getAddress(), port());
   }
 
   /** Whether clients must use https. */
@@ -120,10 +206,15 @@ public final class RegistryServer implements AutoCloseable {
   @Override
   public synchronized void close() {
     if (started) {
-      http.stop(STOP_DELAY);
+      try {
+        http.stop(STOP_DELAY);
+      } catch (RuntimeException e) {
+        // Jetty stops everything and then reports that the graceful wait ran out (idle keep-alive connections of
+        // clients count as open); the server is stopped either way.
+        LOG.log(System.Logger.Level.DEBUG, "registry server stopped after " + STOP_DELAY + " s grace: " + e);
+      }
     }
     sweeper.shutdownNow();
-    executor.shutdownNow();
     uploads.close();
   }
 
@@ -199,7 +290,7 @@ public final class RegistryServer implements AutoCloseable {
       return this;
     }
 
-    /** Request threads: 0 (default) is one virtual thread per request, n a fixed pool of n platform threads. */
+    /** Request threads: 0 (default) is one virtual thread per request, n a pool of n platform threads. */
     public Builder threads(int value) {
       if (value < 0) {
         throw new IllegalArgumentException("threads must be >= 0, got " + value);

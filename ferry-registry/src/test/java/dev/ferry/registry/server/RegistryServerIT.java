@@ -123,6 +123,19 @@ class RegistryServerIT {
     assertThat(skopeo("inspect", "--raw", "--tls-verify=false", dest).exitCode()).isNotZero();
   }
 
+  /**
+   * With {@code --dest-tls-verify=false} skopeo tries https first; the plain-http server must refuse the ClientHello at
+   * once (it used to leave it unanswered, and every copy waited out skopeo's 10 s TLS handshake timeout).
+   */
+  @Test
+  void skopeo_tlsVerifyFalse_fallsBackToHttpWithoutWaiting() throws Exception {
+    start(RegistryServer.builder());
+    multiArchLayout(dir.resolve("layout"));
+    long t0 = System.nanoTime();
+    skopeo("copy", "--dest-tls-verify=false", "oci:" + dir.resolve("layout") + ":x", "docker://" + registry() + "/tiny/x:1").ok();
+    assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(5));
+  }
+
   @Test
   void skopeo_pullImageStoredByFerry_servedFromStore() throws Exception {
     Index index = multiArchLayout(dir.resolve("store"));

@@ -640,6 +640,39 @@ class RegistryServerTest {
     }
   }
 
+  /**
+   * Clients told not to verify TLS (skopeo, podman, Docker's insecure registries) try https first and fall back to
+   * http only when the handshake fails; a server that leaves the ClientHello unanswered costs them their 10 s
+   * handshake timeout on every invocation.
+   */
+  @Test
+  void tlsClientHello_onPlainPort_refusedWithinOneSecond() throws Exception {
+    start();
+    var trustAll =
+        new javax.net.ssl.X509TrustManager() {
+          @Override
+          public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+          @Override
+          public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+          @Override
+          public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+          }
+        };
+    var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+    ctx.init(null, new javax.net.ssl.TrustManager[] {trustAll}, null);
+    try (var socket = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      long t0 = System.nanoTime();
+      org.assertj.core.api.Assertions.assertThatThrownBy(socket::startHandshake).isInstanceOf(IOException.class);
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(1));
+    }
+    // The port still serves plain http afterwards.
+    assertThat(get("/v2/").statusCode()).isEqualTo(200);
+  }
+
   // ---------------------------------------------------------------- gc
 
   @Test
