@@ -36,7 +36,7 @@ declare -A probe=(
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin docker-registry apache2-utils)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then
