@@ -204,7 +204,15 @@ public final class RuncStep {
 
       @Override
       public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isOther()) {
+        if (attrs.isRegularFile()) {
+          // copy-up records overlay.origin (a file handle, different every run) on files too
+          UserDefinedFileAttributeView view = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class);
+          for (String name : view.list()) {
+            if (name.startsWith("overlay.")) {
+              view.delete(name);
+            }
+          }
+        } else if (attrs.isOther()) {
           int mode = (Integer) Files.getAttribute(f, "unix:mode", LinkOption.NOFOLLOW_LINKS);
           long rdev = (Long) Files.getAttribute(f, "unix:rdev", LinkOption.NOFOLLOW_LINKS);
           if ((mode & 0170000) == 0020000 && rdev == 0) {
