@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "Private delivery of AI services: images, stores, archives and bundles without a Docker daemon.",
     subcommands = {
       ImagesCommand.class,
+      BuildCommand.class,
       InspectCommand.class,
       HistoryCommand.class,
       ImportCommand.class,

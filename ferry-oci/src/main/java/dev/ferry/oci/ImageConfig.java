@@ -141,6 +141,26 @@ public final class ImageConfig {
     return OciJson.optText(config(), "StopSignal");
   }
 
+  /** The {@code SHELL} a Dockerfile set ({@code config.Shell}, Docker's extension); empty when none. */
+  public List<String> shell() {
+    return OciJson.strings(config().get("Shell"));
+  }
+
+  /** The {@code ONBUILD} triggers ({@code config.OnBuild}, Docker's extension), in order. */
+  public List<String> onBuild() {
+    return OciJson.strings(config().get("OnBuild"));
+  }
+
+  /** The {@code config.Volumes} paths, in file order. */
+  public List<String> volumes() {
+    List<String> out = new ArrayList<>();
+    JsonNode v = config().get("Volumes");
+    if (v != null) {
+      v.fieldNames().forEachRemaining(out::add);
+    }
+    return out;
+  }
+
   /** The uncompressed layer digests, bottom first. */
   public List<Digest> diffIds() {
     JsonNode rootfs = tree.get("rootfs");
@@ -230,6 +250,65 @@ public final class ImageConfig {
       JsonNode l = config().get("Labels");
       ObjectNode labels = l instanceof ObjectNode o ? o : config().putObject("Labels");
       labels.put(key, value);
+      return this;
+    }
+
+    /** Adds {@code port} ({@code 80/tcp}) to {@code config.ExposedPorts}. */
+    public Builder exposedPort(String port) {
+      JsonNode p = config().get("ExposedPorts");
+      (p instanceof ObjectNode o ? o : config().putObject("ExposedPorts")).putObject(port);
+      return this;
+    }
+
+    /** Adds {@code path} to {@code config.Volumes}. */
+    public Builder volume(String path) {
+      JsonNode v = config().get("Volumes");
+      (v instanceof ObjectNode o ? o : config().putObject("Volumes")).putObject(path);
+      return this;
+    }
+
+    public Builder stopSignal(String signal) {
+      config().put("StopSignal", signal);
+      return this;
+    }
+
+    /** Sets {@code config.Shell}, the default shell of shell-form commands in builds on this image (Docker's). */
+    public Builder shell(List<String> shell) {
+      putStrings(config(), "Shell", shell);
+      return this;
+    }
+
+    /** Sets {@code config.OnBuild}, the triggers builds on this image run first (Docker's). */
+    public Builder onBuild(List<String> triggers) {
+      putStrings(config(), "OnBuild", triggers);
+      return this;
+    }
+
+    /**
+     * Sets {@code config.Healthcheck} as Docker writes it: durations in nanoseconds, a zero duration or retry count
+     * left out (inherit the default). {@code test} is {@code ["NONE"]}, {@code ["CMD", ...]} or
+     * {@code ["CMD-SHELL", line]}.
+     */
+    public Builder healthcheck(
+        List<String> test, long intervalNanos, long timeoutNanos, long startPeriodNanos, long startIntervalNanos,
+        int retries) {
+      ObjectNode h = config().putObject("Healthcheck");
+      putStrings(h, "Test", test);
+      if (intervalNanos > 0) {
+        h.put("Interval", intervalNanos);
+      }
+      if (timeoutNanos > 0) {
+        h.put("Timeout", timeoutNanos);
+      }
+      if (startPeriodNanos > 0) {
+        h.put("StartPeriod", startPeriodNanos);
+      }
+      if (startIntervalNanos > 0) {
+        h.put("StartInterval", startIntervalNanos);
+      }
+      if (retries > 0) {
+        h.put("Retries", retries);
+      }
       return this;
     }
 

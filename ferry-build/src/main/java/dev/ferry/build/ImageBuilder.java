@@ -1,0 +1,120 @@
+package dev.ferry.build;
+
+import dev.ferry.build.dockerfile.BuildOptions;
+import dev.ferry.build.dockerfile.BuildPlan;
+import dev.ferry.build.dockerfile.ContextFiles;
+import dev.ferry.build.dockerfile.DockerIgnore;
+import dev.ferry.build.dockerfile.Dockerfile;
+import dev.ferry.build.dockerfile.DockerfileException;
+import dev.ferry.build.dockerfile.DockerfileParser;
+import dev.ferry.build.internal.PlatformBuild;
+import dev.ferry.build.internal.StepCache;
+import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.Index;
+import dev.ferry.oci.Platform;
+import dev.ferry.oci.store.Images;
+import dev.ferry.oci.store.OciStore;
+import dev.ferry.registry.client.RegistryClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds images from Dockerfiles into a store: parses and plans ({@link dev.ferry.build.dockerfile}), runs each
+ * platform's stages ({@code RUN} in runc on an overlay snapshot), writes layers, config and manifest (an index for
+ * several platforms) and tags the result only when everything succeeded. Thread-safe as long as each call has its own
+ * request; builds of one store may run at once (each has its own work directory).
+ */
+public final class ImageBuilder {
+  private final OciStore store;
+  private final Optional<RegistryClient> registry;
+  private final BuildProgress progress;
+  private final String runc;
+
+  private ImageBuilder(OciStore store, Optional<RegistryClient> registry, BuildProgress progress, String runc) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.registry = Objects.requireNonNull(registry, "registry");
+    this.progress = Objects.requireNonNull(progress, "progress");
+    this.runc = runc;
+  }
+
+  /**
+   * A builder over {@code store}; base images missing from it are pulled with {@code registry} when present.
+   *
+   * @param progress where progress lines go
+   */
+  public static ImageBuilder of(OciStore store, Optional<RegistryClient> registry, BuildProgress progress) {
+    return new ImageBuilder(store, registry, progress, "runc");
+  }
+
+  /**
+   * Runs the build.
+   *
+   * @throws DockerfileException for a Dockerfile that does not parse or plan (with {@code file:line:column})
+   * @throws BuildException for a step that fails (a RUN's exit code and output, a missing source or secret)
+   */
+  public BuildResult build(BuildRequest request) throws IOException, DockerfileException {
+    if (!Files.isDirectory(request.context())) {
+      throw new BuildException("build context " + request.context() + " is not a directory");
+    }
+    if (!Files.isRegularFile(request.dockerfile())) {
+      throw new BuildException("Dockerfile " + request.dockerfile() + " not found");
+    }
+    Dockerfile df = DockerfileParser.parse(request.dockerfile());
+    ContextFiles context =
+        ContextFiles.of(request.context(), DockerIgnore.read(request.context().resolve(".dockerignore")));
+    List<Descriptor> manifests = new ArrayList<>();
+    int steps = 0;
+    int cached = 0;
+    AtomicInteger counter = new AtomicInteger();
+    try (OciStore.Session session = store.session()) {
+      StepCache cache = new StepCache(store);
+      Path work = store.privateDirectory("build")
+          .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
+      Files.createDirectories(work);
+      try {
+        for (Platform p : request.platforms()) {
+          BuildOptions options = BuildOptions.defaults()
+              .withBuildArgs(request.buildArgs())
+              .withTargetPlatform(p)
+              .withBuildPlatform(Platform.host());
+          if (request.target().isPresent()) {
+            options = options.withTarget(request.target().get());
+          }
+          BuildPlan plan = BuildPlan.of(df, options);
+          if (!plan.unusedBuildArgs().isEmpty()) {
+            progress.line("#0 WARNING: build args not consumed by any ARG: " + plan.unusedBuildArgs());
+          }
+          PlatformBuild pb = new PlatformBuild(store, registry, request, plan, work, context, cache, progress,
+              counter, runc);
+          manifests.add(pb.run());
+          steps += pb.cacheableSteps();
+          cached += pb.cachedSteps();
+        }
+      } finally {
+        deleteWork(work);
+      }
+      Descriptor top = manifests.size() == 1 ? manifests.get(0) : store.put(Index.of(manifests));
+      for (String tag : request.tags()) {
+        store.tag(Images.storeName(tag), top);
+      }
+      return new BuildResult(top, manifests, steps, cached);
+    }
+  }
+
+  private static void deleteWork(Path work) throws IOException {
+    // Work trees hold files of any owner and mode; root may delete them all.
+    try {
+      new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).start().waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

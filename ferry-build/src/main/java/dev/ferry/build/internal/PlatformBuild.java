@@ -1,0 +1,697 @@
+package dev.ferry.build.internal;
+
+import dev.ferry.build.BuildException;
+import dev.ferry.build.BuildProgress;
+import dev.ferry.build.BuildRequest;
+import dev.ferry.build.dockerfile.BuildPlan;
+import dev.ferry.build.dockerfile.Command;
+import dev.ferry.build.dockerfile.ContextFiles;
+import dev.ferry.build.dockerfile.ContextSourceException;
+import dev.ferry.build.dockerfile.DockerIgnore;
+import dev.ferry.build.dockerfile.DockerfileException;
+import dev.ferry.build.dockerfile.Instruction;
+import dev.ferry.build.dockerfile.KeyValue;
+import dev.ferry.build.dockerfile.Mount;
+import dev.ferry.build.dockerfile.ResolvedStage;
+import dev.ferry.build.dockerfile.Step;
+import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.Digest;
+import dev.ferry.oci.ImageConfig;
+import dev.ferry.oci.Manifest;
+import dev.ferry.oci.MediaType;
+import dev.ferry.oci.Platform;
+import dev.ferry.oci.Reference;
+import dev.ferry.oci.layer.LayerExtractor;
+import dev.ferry.oci.layer.LayerSource;
+import dev.ferry.oci.layer.LayerWriter;
+import dev.ferry.oci.layer.WrittenLayer;
+import dev.ferry.oci.store.Images;
+import dev.ferry.oci.store.OciStore;
+import dev.ferry.registry.client.PlatformSelection;
+import dev.ferry.registry.client.ProgressListener;
+import dev.ferry.registry.client.RegistryClient;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Builds one platform's image from a {@link BuildPlan}: stage by stage in plan order, each stage's root filesystem
+ * materialised lazily in the work directory (only a cache miss of {@code WORKDIR}, {@code COPY}, {@code ADD} or
+ * {@code RUN} needs it), layers written to the store, the step cache consulted and filled. Not thread-safe; one per
+ * platform and build.
+ */
+public final class PlatformBuild {
+  private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+  private final OciStore store;
+  private final Optional<RegistryClient> registry;
+  private final BuildRequest request;
+  private final BuildPlan plan;
+  private final Platform platform;
+  private final Path work;
+  private final ContextFiles context;
+  private final StepCache cache;
+  private final LayerWriter writer;
+  private final BuildProgress progress;
+  private final AtomicInteger stepCounter;
+  private final String created;
+  private final String runc;
+  private final Map<Integer, StageState> stages = new HashMap<>();
+  private final Map<String, StageState> images = new HashMap<>();
+  private int dirs;
+  private int cacheable;
+  private int cached;
+
+  public PlatformBuild(OciStore store, Optional<RegistryClient> registry, BuildRequest request, BuildPlan plan,
+      Path work, ContextFiles context, StepCache cache, BuildProgress progress, AtomicInteger stepCounter,
+      String runc) {
+    this.store = store;
+    this.registry = registry;
+    this.request = request;
+    this.plan = plan;
+    this.platform = plan.options().targetPlatform();
+    this.work = work;
+    this.context = context;
+    this.cache = cache;
+    this.progress = progress;
+    this.stepCounter = stepCounter;
+    this.runc = runc;
+    this.created = request.epoch().toString();
+    this.writer = LayerWriter.builder().compression(request.compression()).epoch(request.epoch()).build();
+  }
+
+  public int cacheableSteps() {
+    return cacheable;
+  }
+
+  public int cachedSteps() {
+    return cached;
+  }
+
+  /** Runs every needed stage and stores the target's config and manifest; returns the manifest's descriptor. */
+  public Descriptor run() throws IOException, DockerfileException {
+    for (ResolvedStage s : plan.order()) {
+      stages.put(s.index(), runStage(s));
+    }
+    StageState target = stages.get(plan.target().index());
+    ImageConfig config = target.cfg.created(created).build();
+    Descriptor configDesc = store.put(config);
+    Manifest m = Manifest.of(MediaType.OCI_MANIFEST, configDesc, target.layers, Map.of(), Optional.empty(),
+        Optional.empty());
+    return store.put(m).withPlatform(platform);
+  }
+
+  // ------------------------------------------------------------------ stage state
+
+  /** A stage's (or a --from image's) state as it is built: config, layers, cache key chain, lazy root fs. */
+  private final class StageState {
+    final String label;
+    ImageConfig.Builder cfg;
+    final List<Descriptor> layers;
+    Digest key;
+    final Map<String, String> env = new LinkedHashMap<>();
+    String workdir;
+    String user;
+    List<String> shell;
+    List<String> onBuild;
+    boolean cmdSet;
+    Path rootfs;
+    int applied;
+
+    StageState(String label, ImageConfig config, List<Descriptor> layers, Digest key) {
+      this.label = label;
+      this.cfg = config.toBuilder();
+      this.layers = new ArrayList<>(layers);
+      this.key = key;
+      for (String e : config.env()) {
+        int eq = e.indexOf('=');
+        env.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+      }
+      this.workdir = config.workingDir().orElse("/");
+      this.user = config.user().orElse("");
+      this.shell = config.shell().isEmpty() ? List.of("/bin/sh", "-c") : config.shell();
+      this.onBuild = new ArrayList<>(config.onBuild());
+    }
+
+    StageState copy(String newLabel) {
+      StageState s = new StageState(newLabel, cfg.build(), layers, key);
+      s.workdir = workdir;
+      s.user = user;
+      s.shell = shell;
+      s.onBuild = new ArrayList<>(onBuild);
+      s.env.clear();
+      s.env.putAll(env);
+      return s;
+    }
+
+    /** The root filesystem with every layer so far applied. */
+    Path materialise() throws IOException {
+      if (rootfs == null) {
+        rootfs = newDir("rootfs");
+        applied = 0;
+      }
+      for (; applied < layers.size(); applied++) {
+        extract(layers.get(applied), rootfs);
+      }
+      return rootfs;
+    }
+
+    List<String> envList() {
+      List<String> out = new ArrayList<>();
+      env.forEach((k, v) -> out.add(k + "=" + v));
+      return out;
+    }
+  }
+
+  private Path newDir(String kind) throws IOException {
+    return Files.createDirectories(work.resolve(kind + "-" + platform.architecture() + "-" + (++dirs)));
+  }
+
+  private void extract(Descriptor layer, Path root) throws IOException {
+    try (InputStream in = new BufferedInputStream(store.open(layer.digest()), 1 << 16)) {
+      LayerExtractor.builder().build().extract(List.of(LayerSource.of(in)), root);
+    }
+  }
+
+  private StageState base(ResolvedStage s) throws IOException {
+    if (s.baseStage().isPresent()) {
+      return stages.get(s.baseStage().get()).copy(s.stage().displayName());
+    }
+    if (s.scratch()) {
+      ImageConfig fresh = ImageConfig.builder(s.platform()).env(List.of("PATH=" + DEFAULT_PATH)).build();
+      return new StageState(s.stage().displayName(), fresh, List.of(), chain(null, "scratch", s.platform().toString()));
+    }
+    StageState img = image(s.baseImage().get(), s.platform());
+    return img.copy(s.stage().displayName());
+  }
+
+  /** An external image for {@code platform}, from the store or pulled through the registry client. */
+  private StageState image(Reference ref, Platform p) throws IOException {
+    String name = ref.toString();
+    StageState known = images.get(name + "@" + p);
+    if (known != null) {
+      return known;
+    }
+    Optional<Descriptor> top = Images.find(store, name);
+    if (top.isEmpty()) {
+      if (registry.isEmpty()) {
+        throw new BuildException("image " + name + " (" + p + ") is not in the store at " + store.root()
+            + " and no registry may be asked; pull or import it first");
+      }
+      progress.line("#0 pulling " + name + " for " + p);
+      try {
+        registry.get().pull(store, ref, PlatformSelection.of(p), ProgressListener.NONE);
+      } catch (IOException e) {
+        throw new BuildException("image " + name + " (" + p + ") is not in the store at " + store.root()
+            + " and pulling it failed: " + e.getMessage(), e);
+      }
+      top = Images.find(store, name);
+      if (top.isEmpty()) {
+        throw new BuildException("image " + name + " was pulled but is not in the store at " + store.root());
+      }
+    }
+    Images.Image image = Images.resolve(store, top.get(), Optional.of(p));
+    List<Descriptor> layers = new ArrayList<>();
+    for (Descriptor l : image.manifest().layers()) {
+      // Docker layer types become their OCI twins (same bytes) so that the manifest holds OCI types only.
+      String t = MediaType.find(l.mediaType()).filter(MediaType::isLayer)
+          .map(mt -> MediaType.ociLayer(mt.compression()).value()).orElse(l.mediaType());
+      layers.add(Descriptor.of(t, l.digest(), l.size()));
+    }
+    StageState st = new StageState(name, image.config(), layers,
+        chain(null, "image", image.manifestDescriptor().digest().toString(), p.toString()));
+    images.put(name + "@" + p, st);
+    return st;
+  }
+
+  // ------------------------------------------------------------------ stages and steps
+
+  private StageState runStage(ResolvedStage s) throws IOException, DockerfileException {
+    StageState st = base(s);
+    if (!st.onBuild.isEmpty() && s.baseImage().isPresent()) {
+      progress.line("#0 WARNING: " + s.image() + " has ONBUILD triggers; Ferry does not run them yet: "
+          + String.join("; ", st.onBuild));
+    }
+    st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
+    st.cfg.onBuild(List.of());
+    Map<String, String> baseEnv = new LinkedHashMap<>(st.env);
+    List<Step> steps = s.steps(baseEnv);
+    boolean needsRun = steps.stream().anyMatch(x -> x.instruction() instanceof Instruction.Run);
+    if (needsRun) {
+      checkEmulation(s.platform());
+    }
+    for (int i = 0; i < steps.size(); i++) {
+      Step step = steps.get(i);
+      int n = stepCounter.incrementAndGet();
+      String where = (request.platforms().size() > 1 ? platform + " " : "") + "stage " + s.stage().displayName()
+          + " " + (i + 1) + "/" + steps.size();
+      progress.line("#" + n + " [" + where + "] " + firstLine(step.instruction().text()));
+      try {
+        apply(st, step, n, s);
+      } catch (ContextSourceException e) {
+        throw new BuildException(step.instruction().location() + ": " + e.getMessage() + "\n    "
+            + firstLine(step.instruction().text()), e);
+      } catch (BuildException e) {
+        if (e.getMessage().startsWith(step.instruction().location().toString())) {
+          throw e;
+        }
+        throw new BuildException(step.instruction().location() + ": " + e.getMessage() + "\n    "
+            + firstLine(step.instruction().text()), e);
+      }
+    }
+    return st;
+  }
+
+  private void checkEmulation(Platform p) throws BuildException {
+    Platform host = Platform.host();
+    if (p.architecture().equals(host.architecture())) {
+      return;
+    }
+    String qemu = switch (p.architecture()) {
+      case "arm64" -> "aarch64";
+      case "amd64" -> "x86_64";
+      case "arm" -> "arm";
+      case "386" -> "i386";
+      default -> p.architecture();
+    };
+    if (!Files.exists(Path.of("/proc/sys/fs/binfmt_misc/qemu-" + qemu))) {
+      throw new BuildException("building " + p + " RUN steps needs qemu-user-static with binfmt_misc: "
+          + "apt-get install qemu-user-static binfmt-support (no /proc/sys/fs/binfmt_misc/qemu-" + qemu + ")");
+    }
+  }
+
+  private static String firstLine(String text) {
+    String t = text.strip();
+    int nl = t.indexOf('\n');
+    return nl < 0 ? t : t.substring(0, nl) + " ...";
+  }
+
+  private void history(StageState st, String createdBy) {
+    st.cfg.addHistory(ImageConfig.History.of(created, createdBy, true));
+  }
+
+  private void apply(StageState st, Step step, int n, ResolvedStage s) throws IOException, DockerfileException {
+    Instruction in = step.expanded();
+    Map<String, String> scope = new TreeMap<>(step.environment().runEnvironment());
+    Digest stepKey = chain(st.key, in.keyword(), in.text(), scope.toString());
+    Digest next = stepKey;
+    switch (in) {
+      case Instruction.Env e -> {
+        StringBuilder sb = new StringBuilder("ENV");
+        for (KeyValue kv : e.pairs()) {
+          st.env.put(kv.key(), kv.value());
+          sb.append(' ').append(kv.key()).append('=').append(kv.value());
+        }
+        st.cfg.env(st.envList());
+        history(st, sb.toString());
+      }
+      case Instruction.ArgInstruction a -> {
+        // ARG changes no config; BuildKit writes no history entry for it
+      }
+      case Instruction.Label l -> {
+        StringBuilder sb = new StringBuilder("LABEL");
+        for (KeyValue kv : l.pairs()) {
+          st.cfg.label(kv.key(), kv.value());
+          sb.append(' ').append(kv.key()).append('=').append(kv.value());
+        }
+        history(st, sb.toString());
+      }
+      case Instruction.Expose x -> {
+        List<String> ports = new ArrayList<>();
+        for (String p : x.ports()) {
+          String port = p.contains("/") ? p.toLowerCase(java.util.Locale.ROOT) : p + "/tcp";
+          st.cfg.exposedPort(port);
+          ports.add(port);
+        }
+        history(st, "EXPOSE " + String.join(" ", ports));
+      }
+      case Instruction.User u -> {
+        st.user = u.user();
+        st.cfg.user(u.user());
+        history(st, "USER " + u.user());
+      }
+      case Instruction.Volume v -> {
+        v.paths().forEach(st.cfg::volume);
+        history(st, "VOLUME " + v.paths());
+      }
+      case Instruction.StopSignal sig -> {
+        st.cfg.stopSignal(sig.signal());
+        history(st, "STOPSIGNAL " + sig.signal());
+      }
+      case Instruction.Healthcheck h -> {
+        List<String> test = new ArrayList<>();
+        if (h.none()) {
+          test.add("NONE");
+        } else if (h.command().get().execForm()) {
+          test.add("CMD");
+          test.addAll(h.command().get().args());
+        } else {
+          test.add("CMD-SHELL");
+          test.add(h.command().get().commandLine());
+        }
+        st.cfg.healthcheck(test, nanos(h.interval()), nanos(h.timeout()), nanos(h.startPeriod()),
+            nanos(h.startInterval()), h.retries().orElse(0));
+        history(st, "HEALTHCHECK " + test);
+      }
+      case Instruction.Shell sh -> {
+        st.shell = sh.shell();
+        st.cfg.shell(sh.shell());
+        history(st, "SHELL " + sh.shell());
+      }
+      case Instruction.Entrypoint ep -> {
+        List<String> argv = ep.command().argv(st.shell);
+        st.cfg.entrypoint(argv);
+        if (!st.cmdSet) {
+          st.cfg.cmd(List.of()); // an inherited CMD does not survive a new ENTRYPOINT, as in Docker
+        }
+        history(st, "ENTRYPOINT " + argv);
+      }
+      case Instruction.Cmd c -> {
+        List<String> argv = c.command().argv(st.shell);
+        st.cfg.cmd(argv);
+        st.cmdSet = true;
+        history(st, "CMD " + argv);
+      }
+      case Instruction.OnBuild ob -> {
+        st.onBuild.add(ob.triggerText());
+        st.cfg.onBuild(st.onBuild);
+        history(st, "ONBUILD " + ob.triggerText());
+      }
+      case Instruction.Maintainer m -> {
+        st.cfg.author(m.author());
+        history(st, "MAINTAINER " + m.author());
+      }
+      case Instruction.Workdir w -> {
+        String dir = RootPaths.absolute(st.workdir, w.path());
+        Digest key = chain(stepKey, st.user);
+        next = key;
+        st.workdir = dir;
+        st.cfg.workingDir(dir);
+        cachedStep(st, key, n, "WORKDIR " + dir, () -> workdir(st, dir));
+      }
+      case Instruction.Copy c -> {
+        Source src = source(c.from(), s);
+        String dest = RootPaths.absolute(st.workdir, c.destination()) + (c.destination().endsWith("/") ? "/" : "");
+        String createdBy = "COPY " + (c.from().map(f -> "--from=" + f + " ").orElse("")) + String.join(" ", c.sources())
+            + (c.heredocs().isEmpty() ? "" : " <<" + c.heredocs().size() + " heredocs") + " in " + dest;
+        Digest key = chain(stepKey, src.hash(c.sources()), heredocHash(c.heredocs()));
+        next = key;
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, c.sources(), c.heredocs(), dest, c.chown(), c.chmod(),
+            false));
+      }
+      case Instruction.Add a -> {
+        for (String source : a.sources()) {
+          if (Instruction.Add.isRemote(source)) {
+            throw new BuildException("ADD of a URL is not supported offline; download it into the context and COPY "
+                + "it: " + source);
+          }
+        }
+        Source src = source(Optional.empty(), s);
+        String dest = RootPaths.absolute(st.workdir, a.destination()) + (a.destination().endsWith("/") ? "/" : "");
+        String createdBy = "ADD " + String.join(" ", a.sources()) + " in " + dest;
+        Digest key = chain(stepKey, src.hash(a.sources()), heredocHash(a.heredocs()));
+        next = key;
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, a.sources(), a.heredocs(), dest, a.chown(), a.chmod(),
+            true));
+      }
+      case Instruction.Run r -> {
+        Command cmd = r.effectiveCommand();
+        List<String> argv = cmd.argv(st.shell);
+        String createdBy = "RUN " + String.join(" ", argv);
+        List<String> mountKeys = new ArrayList<>();
+        for (Mount m : r.mounts()) {
+          if (m.from().isPresent()) {
+            mountKeys.add(source(m.from(), s).identity());
+          }
+        }
+        Digest key = chain(stepKey, st.shell.toString(), st.user, st.workdir, String.valueOf(request.hostNetwork()),
+            mountKeys.toString());
+        next = key;
+        cachedStep(st, key, n, createdBy, () -> run(st, r, argv, step, n, s));
+      }
+      case Instruction.From f -> throw new AssertionError("FROM inside a stage: " + f);
+    }
+    st.key = next;
+  }
+
+  private static long nanos(Optional<java.time.Duration> d) {
+    return d.map(java.time.Duration::toNanos).orElse(0L);
+  }
+
+  // ------------------------------------------------------------------ cache
+
+  /** Work that makes a step's record on a cache miss, leaving the stage's root filesystem up to date. */
+  @FunctionalInterface
+  private interface StepWork {
+    StepCache.Record run() throws IOException, DockerfileException;
+  }
+
+  private void cachedStep(StageState st, Digest key, int n, String createdBy, StepWork work)
+      throws IOException, DockerfileException {
+    cacheable++;
+    long t0 = System.nanoTime();
+    if (!request.noCache()) {
+      Optional<StepCache.Record> hit = cache.lookup(key);
+      if (hit.isPresent()) {
+        cached++;
+        progress.line("#" + n + " CACHED");
+        record(st, hit.get(), false);
+        return;
+      }
+    }
+    progress.line("#" + n + " running: " + (request.noCache() ? "--no-cache" : "no cache entry for this step"));
+    StepCache.Record r = work.run();
+    r = new StepCache.Record(r.layer(), r.diffId(), createdBy);
+    cache.store(key, r);
+    record(st, r, true);
+    progress.line("#" + n + " DONE " + String.format(java.util.Locale.ROOT, "%.1fs", (System.nanoTime() - t0) / 1e9));
+  }
+
+  /** Adds a step's layer (or empty history entry) to the stage; {@code applied}: the root fs already has it. */
+  private void record(StageState st, StepCache.Record r, boolean applied) {
+    if (r.layer().isEmpty()) {
+      st.cfg.addHistory(ImageConfig.History.of(created, r.createdBy(), true));
+      return;
+    }
+    st.layers.add(r.layer().get());
+    st.cfg.addLayer(r.diffId().get(), ImageConfig.History.of(created, r.createdBy(), false));
+    if (applied && st.rootfs != null && st.applied == st.layers.size() - 1) {
+      st.applied = st.layers.size();
+    }
+  }
+
+  static Digest chain(Digest parent, String... parts) {
+    MessageDigest md = CopyStep.sha256();
+    md.update(("ferry-build-step-v1\n" + (parent == null ? "" : parent.toString()) + "\n")
+        .getBytes(StandardCharsets.UTF_8));
+    for (String p : parts) {
+      byte[] b = p.getBytes(StandardCharsets.UTF_8);
+      md.update((b.length + ":").getBytes(StandardCharsets.UTF_8));
+      md.update(b);
+    }
+    return Digest.parse("sha256:" + java.util.HexFormat.of().formatHex(md.digest()));
+  }
+
+  private static String heredocHash(List<dev.ferry.build.dockerfile.Heredoc> docs) {
+    StringBuilder sb = new StringBuilder();
+    for (var h : docs) {
+      sb.append(h.name()).append('\0').append(h.content()).append('\0');
+    }
+    return sb.toString();
+  }
+
+  /** Writes {@code dir}'s tree as a layer blob; empty when the tree is empty. */
+  private StepCache.Record layerOf(Path dir) throws IOException {
+    if (Trees.isEmptyDir(dir)) {
+      return new StepCache.Record(Optional.empty(), Optional.empty(), "");
+    }
+    WrittenLayer l;
+    try (OciStore.BlobWriter w = store.newBlob()) {
+      l = writer.write(dir, w);
+      w.commit(l.digest(), l.size());
+    }
+    return new StepCache.Record(Optional.of(Descriptor.of(l.mediaType(), l.digest(), l.size())),
+        Optional.of(l.diffId()), "");
+  }
+
+  /** Writes the layer of {@code dir} and applies it to the stage's (materialised) root filesystem. */
+  private StepCache.Record commit(StageState st, Path dir) throws IOException {
+    StepCache.Record r = layerOf(dir);
+    if (r.layer().isPresent()) {
+      extract(r.layer().get(), st.rootfs);
+    }
+    Trees.deleteTree(dir);
+    return r;
+  }
+
+  // ------------------------------------------------------------------ WORKDIR, COPY, ADD
+
+  private StepCache.Record workdir(StageState st, String dir) throws IOException {
+    Path root = st.materialise();
+    String resolved = RootPaths.resolve(root, dir, true);
+    if (Files.isDirectory(RootPaths.host(root, resolved), LinkOption.NOFOLLOW_LINKS)) {
+      return new StepCache.Record(Optional.empty(), Optional.empty(), "");
+    }
+    Path staging = newDir("workdir");
+    CopyStep cs = new CopyStep(root, staging, Optional.empty(), OptionalInt.empty(), true);
+    cs.mkdirs(resolved, st.user.isEmpty() ? new Users.Ids(0, 0) : Users.user(root, st.user));
+    return commit(st, staging);
+  }
+
+  /** Where COPY/ADD sources or a bind mount come from: the context, a stage or an image. */
+  private final class Source {
+    final ContextFiles files;
+    final Path root;
+    final boolean context;
+    final String identity;
+
+    Source(ContextFiles files, Path root, boolean context, String identity) {
+      this.files = files;
+      this.root = root;
+      this.context = context;
+      this.identity = identity;
+    }
+
+    String identity() {
+      return identity;
+    }
+
+    String hash(List<String> sources) throws IOException {
+      return context ? CopyStep.contentHash(files, root, sources) : identity;
+    }
+  }
+
+  private Source source(Optional<String> from, ResolvedStage s) throws IOException {
+    if (from.isEmpty()) {
+      return new Source(context, request.context(), true, "context");
+    }
+    String f = from.get();
+    StageState other = null;
+    for (ResolvedStage r : plan.stages()) {
+      if (r.index() < s.index() && (r.name().filter(f.toLowerCase(java.util.Locale.ROOT)::equals).isPresent()
+          || Integer.toString(r.index()).equals(f))) {
+        other = stages.get(r.index());
+      }
+    }
+    if (other == null) {
+      other = image(Reference.parse(f), platform);
+    }
+    StageState src = other;
+    Path root = src.materialise();
+    return new Source(ContextFiles.of(root, DockerIgnore.empty()), root, false, "stage " + src.key);
+  }
+
+  private StepCache.Record copy(StageState st, Source src, List<String> sources,
+      List<dev.ferry.build.dockerfile.Heredoc> heredocs, String dest, Optional<String> chown, Optional<String> chmod,
+      boolean add) throws IOException {
+    Path root = st.materialise();
+    Optional<Users.Ids> owner = chown.isPresent() ? Optional.of(Users.chown(root, chown.get())) : Optional.empty();
+    Path staging = newDir("copy");
+    new CopyStep(root, staging, owner, CopyStep.parseChmod(chmod), src.context)
+        .copy(src.files, src.root, sources, heredocs, dest, add);
+    return commit(st, staging);
+  }
+
+  // ------------------------------------------------------------------ RUN
+
+  private StepCache.Record run(StageState st, Instruction.Run r, List<String> argv, Step step, int n,
+      ResolvedStage s) throws IOException {
+    Path root = st.materialise();
+    if (r.network().filter(x -> !x.equals("default") && !x.equals("none") && !x.equals("host")).isPresent()) {
+      throw new BuildException("RUN --network must be default, none or host, got " + r.network().get());
+    }
+    boolean hostNet = r.network().map("host"::equals).orElse(request.hostNetwork());
+    if (r.network().map("none"::equals).orElse(false)) {
+      hostNet = false;
+    }
+    Map<String, String> env = new LinkedHashMap<>(step.environment().runEnvironment());
+    env.putIfAbsent("PATH", DEFAULT_PATH);
+    List<RuncStep.MountSpec> mounts = new ArrayList<>();
+    for (Mount m : r.mounts()) {
+      switch (m.type()) {
+        case CACHE -> {
+          Path dir = store.privateDirectory("build-cache-mounts")
+              .resolve(chain(null, m.id().orElse(m.target())).hex().substring(0, 32));
+          if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            Files.setAttribute(dir, "unix:uid", m.uid().orElse(0));
+            Files.setAttribute(dir, "unix:gid", m.gid().orElse(0));
+            Files.setAttribute(dir, "unix:mode", m.mode().orElse(0755));
+          }
+          mounts.add(new RuncStep.MountSpec(RootPaths.absolute(st.workdir, m.target()), "bind", dir, m.readOnly()));
+        }
+        case SECRET -> {
+          String id = m.id().orElseThrow();
+          Path file = request.secrets().get(id);
+          if (file == null) {
+            if (m.required()) {
+              throw new BuildException("secret " + id + " is required but was not given; pass --secret id=" + id
+                  + ",src=FILE");
+            }
+            continue;
+          }
+          if (m.env().isPresent()) {
+            env.put(m.env().get(), Files.readString(file, StandardCharsets.UTF_8));
+          }
+          if (!m.target().isEmpty()) {
+            mounts.add(new RuncStep.MountSpec(RootPaths.absolute(st.workdir, m.target()), "bind", file, true));
+          }
+        }
+        case BIND -> {
+          Source src = source(m.from(), s);
+          Path path = src.root.resolve(relative(m.source().orElse("/")));
+          if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new BuildException("RUN --mount=" + m.spec() + ": source " + m.source().orElse("/")
+                + " does not exist in " + (src.context ? "the build context" : m.from().get()));
+          }
+          if (!m.readOnly()) {
+            // writes to a bind mount are thrown away, as in BuildKit: give the step its own copy
+            Path copy = newDir("bind");
+            Exec.run(List.of("cp", "-a", path.toString() + (Files.isDirectory(path) ? "/." : ""),
+                Files.isDirectory(path) ? copy.toString() : copy.resolve("file").toString()));
+            path = Files.isDirectory(path) ? copy : copy.resolve("file");
+          }
+          mounts.add(new RuncStep.MountSpec(RootPaths.absolute(st.workdir, m.target()), "bind", path, true));
+        }
+        case TMPFS -> mounts.add(new RuncStep.MountSpec(RootPaths.absolute(st.workdir, m.target()), "tmpfs",
+            Path.of("tmpfs"), false));
+        case SSH -> throw new BuildException("RUN --mount=type=ssh is not supported by Ferry yet");
+      }
+    }
+    Users.Ids ids = Users.user(root, st.user);
+    List<String> envList = new ArrayList<>();
+    env.forEach((k, v) -> envList.add(k + "=" + v));
+    Path dir = newDir("run");
+    RuncStep step2 = new RuncStep(root, dir, runc);
+    RuncStep.Outcome o = step2.run(argv, envList, ids.uid(), ids.gid(), st.workdir, hostNet, mounts,
+        line -> progress.line("#" + n + " " + line));
+    if (o.exitCode() != 0) {
+      Trees.deleteQuietly(dir);
+      throw new BuildException(r.location() + ": RUN failed with exit code " + o.exitCode() + ": "
+          + firstLine(r.text()) + "\n" + (o.tail().isEmpty() ? "    (no output)"
+              : "last lines of output:\n    " + String.join("\n    ", o.tail())));
+    }
+    StepCache.Record rec = commit(st, step2.upper());
+    Trees.deleteQuietly(dir);
+    return rec;
+  }
+
+  private static String relative(String source) {
+    String clean = RootPaths.absolute("/", source);
+    return clean.equals("/") ? "." : clean.substring(1);
+  }
+}

@@ -1,0 +1,2 @@
+/** Implementation of the executor: stage state, COPY staging, RUN through overlayfs and runc, users, the cache. */
+package dev.ferry.build.internal;
