@@ -1,10 +1,14 @@
 package dev.ferry.cli;
 
+import dev.ferry.build.BuildCache;
+import dev.ferry.oci.Digest;
 import dev.ferry.oci.store.GarbageCollector;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.server.RegistryState;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Garbage collection as every command runs it: besides what {@code index.json} names, blobs a registry server
@@ -18,14 +22,13 @@ final class Collector {
   private Collector() {}
 
   static GarbageCollector.Result collect(OciStore store, boolean dryRun) throws IOException {
-    return GarbageCollector.collect(
-        store,
-        () -> {
-          java.util.Set<dev.ferry.oci.Digest> roots =
-              new java.util.HashSet<>(RegistryState.gcRoots(store, SERVER_GRACE));
-          roots.addAll(dev.ferry.build.BuildCache.gcRoots(store));
-          return roots;
-        },
-        dryRun);
+    return GarbageCollector.collect(store, () -> roots(store), dryRun);
+  }
+
+  /** Blobs kept besides what {@code index.json} reaches: the registry server's recent links and the build cache. */
+  static Set<Digest> roots(OciStore store) throws IOException {
+    Set<Digest> roots = new HashSet<>(RegistryState.gcRoots(store, SERVER_GRACE));
+    roots.addAll(BuildCache.gcRoots(store));
+    return roots;
   }
 }

@@ -12,7 +12,8 @@ final class FsckCommand extends BaseCommand {
   int execute() throws Exception {
     Fsck.Report r;
     try (Progress p = progress("checking")) {
-      r = Fsck.check(store(), p::add);
+      var store = store();
+      r = Fsck.check(store, Collector.roots(store), p::add);
     }
     if (json()) {
       ObjectNode o = Json.object();

@@ -40,6 +40,14 @@ public final class Fsck {
 
   /** Checks {@code store}, hashing blobs on all cores; {@code progress} receives bytes hashed as it goes. */
   public static Report check(OciStore store, LongConsumer progress) throws IOException {
+    return check(store, java.util.Set.of(), progress);
+  }
+
+  /**
+   * Like {@link #check(OciStore, LongConsumer)}; blobs in {@code kept} (what gc keeps besides the names: a build
+   * cache, a registry server's uploads) are not counted as unreferenced.
+   */
+  public static Report check(OciStore store, java.util.Set<Digest> kept, LongConsumer progress) throws IOException {
     List<String> problems = Collections.synchronizedList(new ArrayList<>());
     List<Digest> blobs = store.blobs();
     int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 8));
@@ -66,7 +74,7 @@ public final class Fsck {
     var entries = store.entries();
     Reachability walk = new Reachability(store).walk(entries);
     problems.addAll(walk.problems());
-    int unreferenced = (int) blobs.stream().filter(d -> !walk.reached().containsKey(d)).count();
+    int unreferenced = (int) blobs.stream().filter(d -> !walk.reached().containsKey(d) && !kept.contains(d)).count();
     int names = (int) entries.stream().filter(d -> d.refName().isPresent()).count();
     List<String> sorted = new ArrayList<>(problems);
     Collections.sort(sorted);
