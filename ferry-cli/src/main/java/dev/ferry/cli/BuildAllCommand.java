@@ -101,7 +101,12 @@ final class BuildAllCommand extends BaseCommand {
   }
 
   /** What happened to one service. */
-  record Outcome(Service service, String status, BuildResult result, long size, double seconds, String error) {}
+  record Outcome(Service service, String status, BuildResult result, long size, double seconds, String error,
+      String detail) {
+    Outcome(Service service, String status, BuildResult result, long size, double seconds, String error) {
+      this(service, status, result, size, seconds, error, error);
+    }
+  }
 
   @Override
   int execute() throws Exception {
@@ -373,7 +378,7 @@ final class BuildAllCommand extends BaseCommand {
         running--;
         outcomes.put(o.service().name(), o);
         if (o.status().equals("failed")) {
-          err().println("ferry: service " + o.service().name() + " failed: " + o.error());
+          err().println("ferry: service " + o.service().name() + " failed: " + o.detail());
         } else {
           info("Built " + o.service().name() + " as " + plan.output(o.service()).familiar() + " in "
               + seconds(o.seconds()) + " s (" + o.result().cachedSteps() + "/" + o.result().steps() + " steps cached)");
@@ -409,7 +414,8 @@ final class BuildAllCommand extends BaseCommand {
       BuildResult r = ImageBuilder.of(store, Optional.of(client), progress).build(b.build());
       return new Outcome(s, "built", r, size(store, r.image()), secondsSince(t0), null);
     } catch (DockerfileException | IOException | RuntimeException e) {
-      return new Outcome(s, "failed", null, 0, secondsSince(t0), Errors.describe(e));
+      String detail = e.getMessage() == null || e.getMessage().isBlank() ? Errors.describe(e) : e.getMessage();
+      return new Outcome(s, "failed", null, 0, secondsSince(t0), Errors.describe(e), detail);
     }
   }
 
