@@ -187,8 +187,9 @@ final class BuildAllCommand extends BaseCommand {
       for (Fetched f : fetched) {
         if (!f.ok()) {
           rc = 1;
+          err().println("ferry: base image " + f.image().reference() + " (" + f.image().platform() + "): " + f.error());
           for (String s : f.image().services()) {
-            missing.putIfAbsent(s, "base image " + f.image().reference() + " (" + f.image().platform() + ") is unavailable: " + f.error());
+            missing.putIfAbsent(s, "base image " + f.image().reference() + " (" + f.image().platform() + ") is unavailable");
           }
         }
       }
@@ -244,7 +245,8 @@ final class BuildAllCommand extends BaseCommand {
         String source = r.fromMirror() ? "mirror " + mirrorName(r) : "upstream";
         out.add(new Fetched(b, source, secondsSince(t0), null));
       } catch (IOException | RuntimeException e) {
-        out.add(new Fetched(b, "-", secondsSince(t0), Errors.describe(e)));
+        String m = e.getMessage() == null || e.getMessage().isBlank() ? Errors.describe(e) : e.getMessage();
+        out.add(new Fetched(b, "-", secondsSince(t0), m));
       }
     }
     return out;
@@ -276,7 +278,7 @@ final class BuildAllCommand extends BaseCommand {
     Table t = new Table("BASE IMAGE", "PLATFORM", "SOURCE", "SECONDS");
     for (Fetched f : fetched) {
       t.add(f.image().reference().familiar(), f.image().platform().toString(),
-          f.ok() ? f.source() : "FAILED: " + f.error(), seconds(f.seconds()));
+          f.ok() ? f.source() : "FAILED (see stderr)", seconds(f.seconds()));
       ObjectNode o = a.addObject();
       o.put("image", f.image().reference().toString());
       o.put("platform", f.image().platform().toString());
