@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ImagesCommand.class,
       BuildCommand.class,
+      BuildAllCommand.class,
       InspectCommand.class,
       HistoryCommand.class,
       ImportCommand.class,

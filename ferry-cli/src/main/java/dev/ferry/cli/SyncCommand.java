@@ -3,26 +3,18 @@ package dev.ferry.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.oci.Descriptor;
-import dev.ferry.oci.Index;
-import dev.ferry.oci.MediaType;
 import dev.ferry.oci.Platform;
 import dev.ferry.oci.Reference;
-import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.client.PlatformSelection;
 import dev.ferry.registry.client.PullResult;
 import dev.ferry.registry.client.RegistryClient;
-import dev.ferry.registry.client.RemoteManifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -60,10 +52,7 @@ final class SyncCommand extends BaseCommand {
   @Override
   int execute() throws Exception {
     List<Reference> sources = readList(file);
-    String prefix = to.endsWith("/") ? to.substring(0, to.length() - 1) : to;
-    if (prefix.isEmpty() || prefix.contains("://")) {
-      throw new UsageException("--to needs REGISTRY[/PREFIX] (no scheme), got '" + to + "'");
-    }
+    String prefix = PrefixPush.prefix("--to", to);
     List<Reference> destinations = new ArrayList<>();
     for (Reference s : sources) {
       destinations.add(destination(prefix, s));
@@ -128,57 +117,16 @@ final class SyncCommand extends BaseCommand {
     return out;
   }
 
-  /** {@code PREFIX/<repository path>[:tag][@digest]}: the source registry host is dropped, the path kept. */
+  /** {@code PREFIX/<repository path>[:tag][@digest]}: see {@link PrefixPush#destination}. */
   static Reference destination(String prefix, Reference source) {
-    String suffix = source.tag().map(t -> ":" + t).orElse("") + source.digest().map(d -> "@" + d).orElse("");
-    return Reference.parse(prefix + "/" + source.repository() + suffix);
+    return PrefixPush.destination(prefix, source);
   }
 
   private Synced syncOne(
       RegistryClient client, OciStore store, Reference source, Reference dest, PlatformSelection sel, TransferProgress progress)
       throws IOException {
     PullResult pulled = client.pull(store, source, sel, progress);
-    Descriptor top = Images.require(store, pulled.storeName());
-    String pushName = pulled.storeName();
-    if (pulled.partial()) {
-      // Push only what was pulled: an index of the chosen platforms, named after its destination in the store.
-      List<Descriptor> present = store.readIndex(top).manifests().stream().filter(d -> store.exists(d.digest())).toList();
-      Descriptor sub = store.put(Index.of(top.knownMediaType().orElse(MediaType.OCI_INDEX), present, Map.of()));
-      pushName = dest.toString();
-      store.tag(pushName, sub);
-      top = sub;
-    }
-    Reference byTag = dest;
-    Optional<Descriptor> remote = dest.tag().isPresent() ? client.head(Reference.parse(dest.name() + ":" + dest.tag().get())) : Optional.empty();
-    if (remote.isPresent() && remote.get().isIndex() && !remote.get().digest().equals(top.digest())) {
-      RemoteManifest there = client.manifest(Reference.parse(dest.name() + "@" + remote.get().digest()));
-      Index theirs = Index.parse(there.bytes(), Optional.of(there.descriptor().mediaType()));
-      List<Descriptor> ours = entriesOf(store, top);
-      Set<String> ourPlatforms = new HashSet<>();
-      ours.forEach(d -> d.platform().ifPresent(p -> ourPlatforms.add(p.toString())));
-      List<Descriptor> merged = new ArrayList<>(ours);
-      for (Descriptor d : theirs.manifests()) {
-        if (d.platform().map(p -> !ourPlatforms.contains(p.toString())).orElse(false)) {
-          merged.add(d);
-        }
-      }
-      client.push(store, pushName, Reference.parse(dest.name() + "@" + top.digest()), progress);
-      boolean docker = theirs.mediaType().isDocker();
-      boolean mixed = merged.stream().anyMatch(d -> d.knownMediaType().map(t -> t.isDocker() != docker).orElse(true));
-      MediaType type = mixed ? MediaType.OCI_INDEX : theirs.mediaType();
-      Index index = Index.of(type, merged, theirs.annotations());
-      client.putManifest(byTag, index.descriptor(), index.bytes());
-      return new Synced(source, dest, index.descriptor(), true);
-    }
-    return new Synced(source, dest, client.push(store, pushName, dest, progress).descriptor(), false);
-  }
-
-  /** The platform manifests of {@code top}: an index's entries, or a manifest with its config's platform. */
-  private static List<Descriptor> entriesOf(OciStore store, Descriptor top) throws IOException {
-    if (top.isIndex()) {
-      return store.readIndex(top).manifests();
-    }
-    Images.Image img = Images.resolve(store, top, Optional.empty());
-    return List.of(Descriptor.of(top.mediaType(), top.digest(), top.size()).withPlatform(img.config().platform()));
+    PrefixPush.Pushed p = PrefixPush.push(client, store, source, pulled.storeName(), dest, progress);
+    return new Synced(p.source(), p.destination(), p.pushed(), p.merged());
   }
 }
