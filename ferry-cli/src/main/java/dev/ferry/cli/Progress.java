@@ -26,7 +26,7 @@ final class Progress implements AutoCloseable {
     this.err = err;
     this.label = label;
     this.silent = quiet;
-    this.terminal = !quiet && System.console() != null && System.getenv("TERM") != null && !"dumb".equals(System.getenv("TERM"));
+    this.terminal = !quiet && isTerminal();
     if (terminal) {
       ticker =
           Executors.newSingleThreadScheduledExecutor(
@@ -38,6 +38,23 @@ final class Progress implements AutoCloseable {
       ticker.scheduleAtFixedRate(this::draw, 1000, 250, TimeUnit.MILLISECONDS);
     } else {
       ticker = null;
+    }
+  }
+
+  /**
+   * Whether stderr is an interactive terminal. Since JDK 22 {@code System.console()} is not null when the streams
+   * are redirected, so its {@code isTerminal()} (JDK 22+, called reflectively: Ferry compiles for 21) decides.
+   */
+  static boolean isTerminal() {
+    java.io.Console c = System.console();
+    String term = System.getenv("TERM");
+    if (c == null || term == null || term.equals("dumb")) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return true; // JDK 21: a console exists only for a terminal
     }
   }
 
