@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       FsckCommand.class,
       GcCommand.class,
       ImageCommand.class,
+      BaseImageCommand.class,
       ServeCommand.class,
     })
 final class FerryCommand implements Runnable {
