@@ -145,7 +145,12 @@ final class BaseImageCommand implements Runnable {
     private Descriptor image(
         OciStore store, DebianBootstrap bootstrap, LayerWriter writer, DebianBootstrap.Request r, Platform p, Instant epoch)
         throws IOException, InterruptedException {
-      Path work = Files.createTempDirectory("ferry-debian-");
+      // World-readable, so that apt's download sandbox (user _apt) can write its partial/ directories.
+      Path work =
+          Files.createTempDirectory(
+              "ferry-debian-",
+              java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                  java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x")));
       try {
         Path rootfs = work.resolve("rootfs");
         info("mmdebstrap " + r.suite() + " " + r.debianArch() + " from " + r.mirror()

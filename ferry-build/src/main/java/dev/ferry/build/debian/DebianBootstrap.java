@@ -113,7 +113,7 @@ public final class DebianBootstrap {
   /** {@code mmdebstrap} on PATH (or in /usr/sbin, /sbin), if installed. */
   public static Optional<Path> findMmdebstrap(Map<String, String> env) {
     String path = env.getOrDefault("PATH", "/usr/bin:/bin");
-    for (String dir : (path + ":/usr/bin:/usr/sbin:/sbin").split(":")) {
+    for (String dir : (path + ":/usr/sbin:/sbin").split(":")) {
       if (dir.isEmpty()) {
         continue;
       }
@@ -471,7 +471,7 @@ public final class DebianBootstrap {
         if (line.startsWith("E: ") && firstError == null) {
           firstError = line.substring(3).strip();
         }
-        if (line.startsWith("I: ") || line.startsWith("W: ") || line.startsWith("E: ")) {
+        if (line.startsWith("I: ") || line.startsWith("W: ")) { // errors: summed up in the exception
           log.accept(line);
         }
         tail.add(line);

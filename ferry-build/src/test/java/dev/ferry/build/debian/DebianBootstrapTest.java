@@ -146,10 +146,11 @@ class DebianBootstrapTest {
   @Test
   void findMmdebstrap_notOnPath_empty() throws IOException {
     Path bin = Files.createDirectories(tmp.resolve("bin"));
-    // /usr/bin etc. are searched too, so only assert the PATH entry is used when present.
     Path fake = Files.writeString(bin.resolve("mmdebstrap"), "#!/bin/sh\n");
     fake.toFile().setExecutable(true);
     assertThat(DebianBootstrap.findMmdebstrap(Map.of("PATH", bin.toString()))).contains(fake);
+    // Besides PATH only /usr/sbin and /sbin are searched (Debian installs mmdebstrap in /usr/bin).
+    assertThat(DebianBootstrap.findMmdebstrap(Map.of("PATH", tmp.resolve("empty").toString()))).isEmpty();
   }
 
   @Test
