@@ -8,7 +8,8 @@
 # Needed: maven, a JDK >= 21, skopeo, umoci, runc, buildah (interop peers for *IT tests),
 # busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
 # capabilities such as security.capability, which the JDK cannot read, go into layers),
-# docker-registry (CNCF distribution, the registry peer) and apache2-utils (htpasswd -B for it).
+# docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it) and
+# mmdebstrap (ferry base debian).
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -18,7 +19,7 @@ for a in "$@"; do
   case $a in
     --no-install) mode=skip ;;
     --check) mode=check ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-prereqs: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -34,9 +35,9 @@ FERRY_JAVA_DEFINE_ONLY=1 . "$here/lib/java.sh"
 declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
-  [docker-registry]=docker-registry [apache2-utils]=htpasswd
+  [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then

@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       FsckCommand.class,
       GcCommand.class,
       ImageCommand.class,
+      BaseImageCommand.class,
       ServeCommand.class,
     })
 final class FerryCommand implements Runnable {
