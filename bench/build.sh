@@ -15,15 +15,15 @@
 # --quick: 256 MiB context with 200 small files, one run per side unless FERRY_BENCH_RUNS says otherwise.
 # PARTS: a comma-separated subset, e.g. `bench/build.sh 1024 cached,copy`.
 #
-# Inputs (generated once, cached in $FERRY_BENCH_DIR): the base image as a Ferry store (an OCI layout; buildah pulls
-# it with `buildah pull oci:DIR:docker.io/base/busybox:1`), the corpus and its context, the copy context. The base is
+# Inputs (generated once, cached in $FERRY_BENCH_DIR): the base image as a Ferry store (an OCI layout; skopeo copies
+# it into buildah's vfs storage), the corpus and its context, the copy context. The base is
 # copied into a fresh store / pulled into a fresh buildah root before each timed command, outside the timing; inputs
 # are read once before timing (warm page cache) and `sync` runs before each timed command. Times are wall clock
 # including JVM start-up. Ferry's RUN steps use runc on an overlay; buildah's use chroot isolation (no runc, no
 # namespaces for the network), which is cheaper per RUN. Buildah's vfs storage keeps layers uncompressed (it
 # compresses only when pushing); Ferry compresses every layer as it builds.
 . "$(dirname "$0")/lib.sh"
-bench_require buildah runc openssl busybox tar sha256sum split /usr/bin/time
+bench_require buildah skopeo runc openssl busybox tar sha256sum split /usr/bin/time
 
 QUICK=0
 if [ "${1:-}" = --quick ]; then QUICK=1; shift; fi
@@ -182,13 +182,13 @@ fresh_ferry() { rm -rf "$1"; cp -a "$BASE" "$1"; }
 
 # fresh_buildah DIR : sets BUILDAH to a buildah command on an empty vfs root under DIR into which the base is pulled.
 fresh_buildah() {
-  local id
   rm -rf "$1"
   mkdir -p "$1"
   BUILDAH=(env CONTAINERS_REGISTRIES_CONF="$BENCH_WORK/registries.conf" BUILDAH_ISOLATION=chroot
     buildah --storage-driver vfs --root "$1/root" --runroot "$1/run")
-  id=$("${BUILDAH[@]}" pull --signature-policy "$POLICY" -q "oci:$BASE:$BASE_REF" 2>>"$BENCH_WORK/log")
-  "${BUILDAH[@]}" tag "$id" "$BASE_REF"
+  # not `buildah pull oci:DIR:REF`: buildah names the image after DIR, and a path with `.cache` in it is no valid name
+  skopeo copy --quiet --policy "$POLICY" "oci:$BASE:$BASE_REF" "containers-storage:[vfs@$1/root+$1/run]$BASE_REF" \
+    >>"$BENCH_WORK/log" 2>&1
 }
 bud() { "${BUILDAH[@]}" bud --signature-policy "$POLICY" --pull-never --isolation chroot -q "$@"; }
 
