@@ -552,22 +552,48 @@ public final class PlatformBuild {
     return commit(st, staging);
   }
 
-  /** Where COPY/ADD sources or a bind mount come from: the context, a stage or an image. */
+  /**
+   * Where COPY/ADD sources or a bind mount come from: the context, a stage or an image. A stage's or an image's root
+   * filesystem is materialised only when its files are needed (a cache miss), not for the cache key, which is the
+   * stage's chain key.
+   */
   private final class Source {
-    final ContextFiles files;
-    final Path root;
+    private ContextFiles files;
+    private Path root;
+    private final StageState stage;
     final boolean context;
     final String identity;
 
-    Source(ContextFiles files, Path root, boolean context, String identity) {
+    Source(ContextFiles files, Path root) {
       this.files = files;
       this.root = root;
-      this.context = context;
-      this.identity = identity;
+      this.stage = null;
+      this.context = true;
+      this.identity = "context";
+    }
+
+    Source(StageState stage) {
+      this.stage = stage;
+      this.context = false;
+      this.identity = "stage " + stage.key;
     }
 
     String identity() {
       return identity;
+    }
+
+    Path root() throws IOException {
+      if (root == null) {
+        root = stage.materialise();
+      }
+      return root;
+    }
+
+    ContextFiles files() throws IOException {
+      if (files == null) {
+        files = ContextFiles.of(root(), DockerIgnore.empty());
+      }
+      return files;
     }
 
     String hash(List<String> sources) throws IOException {
@@ -577,7 +603,7 @@ public final class PlatformBuild {
 
   private Source source(Optional<String> from, ResolvedStage s) throws IOException {
     if (from.isEmpty()) {
-      return new Source(context, request.context(), true, "context");
+      return new Source(context, request.context());
     }
     String f = from.get();
     StageState other = null;
@@ -590,9 +616,7 @@ public final class PlatformBuild {
     if (other == null) {
       other = image(Reference.parse(f), platform);
     }
-    StageState src = other;
-    Path root = src.materialise();
-    return new Source(ContextFiles.of(root, DockerIgnore.empty()), root, false, "stage " + src.key);
+    return new Source(other);
   }
 
   private StepCache.Record copy(StageState st, Source src, List<String> sources,
@@ -602,7 +626,7 @@ public final class PlatformBuild {
     Optional<Users.Ids> owner = chown.isPresent() ? Optional.of(Users.chown(root, chown.get())) : Optional.empty();
     Path staging = newDir("copy");
     new CopyStep(root, staging, owner, CopyStep.parseChmod(chmod), src.context)
-        .copy(src.files, src.root, sources, heredocs, dest, add);
+        .copy(src.files(), src.root(), sources, heredocs, dest, add);
     return commit(st, staging);
   }
 
@@ -653,7 +677,7 @@ public final class PlatformBuild {
         }
         case BIND -> {
           Source src = source(m.from(), s);
-          Path path = src.root.resolve(relative(m.source().orElse("/")));
+          Path path = src.root().resolve(relative(m.source().orElse("/")));
           if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             throw new BuildException("RUN --mount=" + m.spec() + ": source " + m.source().orElse("/")
                 + " does not exist in " + (src.context ? "the build context" : m.from().get()));
