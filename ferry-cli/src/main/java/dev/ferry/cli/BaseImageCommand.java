@@ -159,7 +159,7 @@ final class BaseImageCommand implements Runnable {
         WrittenLayer layer;
         try (Progress pr = progress("layer " + p);
             OciStore.BlobWriter w = store.newBlob()) {
-          layer = writer.write(rootfs, new ProgressStream(w, pr));
+          layer = writer.write(rootfs, new BlobProgressStream(w, pr));
           w.commit(layer.digest(), layer.size());
         }
         String created = epoch.toString();
@@ -194,39 +194,6 @@ final class BaseImageCommand implements Runnable {
           info("warning: could not remove " + work + ": " + e.getMessage());
         }
       }
-    }
-  }
-
-  /** Passes bytes to a store writer while counting them for progress; reports the writer's digest. */
-  private static final class ProgressStream extends java.io.FilterOutputStream implements dev.ferry.oci.io.DigestingSink {
-    private final OciStore.BlobWriter blob;
-    private final Progress progress;
-
-    ProgressStream(OciStore.BlobWriter out, Progress progress) {
-      super(out);
-      this.blob = out;
-      this.progress = progress;
-    }
-
-    @Override
-    public dev.ferry.oci.Digest digestSoFar() {
-      return blob.digestSoFar();
-    }
-
-    @Override
-    public long count() {
-      return blob.count();
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-      progress.add(len);
-    }
-
-    @Override
-    public void close() {
-      // committed or closed by its owner
     }
   }
 }

@@ -117,7 +117,7 @@ final class ImageCommand implements Runnable {
         try (Progress pr = progress("layer");
             OciStore.BlobWriter w = store.newBlob()) {
           // The store writer is committed by this block, not closed by the layer writer.
-          layer = writer.write(dir, new CountingStream(w, pr));
+          layer = writer.write(dir, new BlobProgressStream(w, pr));
           w.commit(layer.digest(), layer.size());
         }
         String created = epoch.toString();
@@ -166,42 +166,6 @@ final class ImageCommand implements Runnable {
       if (kv.indexOf('=') <= 0) {
         throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
       }
-    }
-  }
-
-  /**
-   * Passes bytes to a store writer while counting them for progress; reports the writer's digest, so the layer
-   * writer does not hash the blob a second time.
-   */
-  private static final class CountingStream extends java.io.FilterOutputStream implements dev.ferry.oci.io.DigestingSink {
-    private final OciStore.BlobWriter blob;
-    private final Progress progress;
-
-    CountingStream(OciStore.BlobWriter out, Progress progress) {
-      super(out);
-      this.blob = out;
-      this.progress = progress;
-    }
-
-    @Override
-    public dev.ferry.oci.Digest digestSoFar() {
-      return blob.digestSoFar();
-    }
-
-    @Override
-    public long count() {
-      return blob.count();
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws java.io.IOException {
-      out.write(b, off, len);
-      progress.add(len);
-    }
-
-    @Override
-    public void close() {
-      // The store writer is committed or closed by its owner, not by the layer writer.
     }
   }
 }
