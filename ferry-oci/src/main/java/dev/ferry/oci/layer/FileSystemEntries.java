@@ -41,6 +41,61 @@ final class FileSystemEntries {
     return out;
   }
 
+  /**
+   * Every entry below {@code root} (the root itself excluded; sockets skipped), lazily, in the order
+   * {@link LayerEntry#compareByPath} sorts them: a depth-first walk whose siblings are ordered by the UTF-8 bytes of
+   * their name, with {@code /} appended for directories. That is the global order because a directory's
+   * descendants all share its path as a prefix, and no sibling's name can extend {@code name/}. Not thread-safe; a
+   * failure to read the tree surfaces as an {@link java.io.UncheckedIOException} from the iterator.
+   */
+  static java.util.Iterator<LayerEntry> walkSorted(Path root) throws IOException {
+    Map<String, Object> rootAttrs = attributes(root);
+    if (((Integer) rootAttrs.get("mode") & S_IFMT) != S_IFDIR) {
+      throw new IOException("layer source must be a directory, got " + root);
+    }
+    java.util.ArrayDeque<java.util.Iterator<LayerEntry>> stack = new java.util.ArrayDeque<>();
+    stack.push(sortedChildren(root, "").iterator());
+    return new java.util.Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        while (!stack.isEmpty() && !stack.peek().hasNext()) {
+          stack.pop();
+        }
+        return !stack.isEmpty();
+      }
+
+      @Override
+      public LayerEntry next() {
+        if (!hasNext()) {
+          throw new java.util.NoSuchElementException();
+        }
+        LayerEntry e = stack.peek().next();
+        if (e.type() == LayerEntry.Type.DIRECTORY) {
+          try {
+            stack.push(sortedChildren(e.source() != null ? e.source() : root.resolve(e.path()), e.path()).iterator());
+          } catch (IOException x) {
+            throw new java.io.UncheckedIOException(x);
+          }
+        }
+        return e;
+      }
+    };
+  }
+
+  /** The entries of {@code dir}'s children (named {@code prefix + name}), in layer order. */
+  private static List<LayerEntry> sortedChildren(Path dir, String prefix) throws IOException {
+    List<LayerEntry> out = new ArrayList<>();
+    for (String name : childNames(dir)) {
+      Path p = dir.resolve(name);
+      LayerEntry e = entry(p, prefix + name, attributes(p));
+      if (e != null) {
+        out.add(e);
+      }
+    }
+    out.sort(LayerEntry::compareByPath);
+    return out;
+  }
+
   /** Adds {@code path} (named {@code rel} in the layer) and, for a directory, everything below it. */
   static void addTree(Path path, String rel, List<LayerEntry> out) throws IOException {
     LayerEntry e = entry(path, rel, attributes(path));

@@ -88,7 +88,48 @@ public final class LayerWriter {
    * xattrs are read, and {@code security.capability} too where {@code getfattr} is installed. {@code out} is not closed.
    */
   public WrittenLayer write(Path directory, OutputStream out) throws IOException {
-    return writeSorted(fromFileSystem(SecurityXattrs.apply(FileSystemEntries.read(directory), directory)), out);
+    // Entries stream from a walk in the final order, so the tar starts at the first file instead of after a scan of
+    // the whole tree (which leaves a core idle for about a second per 30 000 files).
+    java.util.Map<Path, java.util.SortedMap<String, byte[]>> caps = SecurityXattrs.read(directory);
+    Path base = directory.toAbsolutePath().normalize();
+    Map<LayerEntry.FileKey, String> firstName = new HashMap<>();
+    java.util.Iterator<LayerEntry> walk = FileSystemEntries.walkSorted(directory);
+    java.util.Iterator<LayerEntry> entries =
+        new java.util.Iterator<>() {
+          @Override
+          public boolean hasNext() {
+            return walk.hasNext();
+          }
+
+          @Override
+          public LayerEntry next() {
+            LayerEntry e = walk.next();
+            if (!caps.isEmpty()) {
+              String rel = e.path().endsWith("/") ? e.path().substring(0, e.path().length() - 1) : e.path();
+              java.util.SortedMap<String, byte[]> attrs = caps.get(base.resolve(rel));
+              if (attrs != null) {
+                for (Map.Entry<String, byte[]> a : attrs.entrySet()) {
+                  e = e.withXattr(a.getKey(), a.getValue());
+                }
+              }
+            }
+            if (ownerUid >= 0) {
+              e = e.withOwner(ownerUid, ownerGid);
+            }
+            if (e.fileKey() != null) {
+              String first = firstName.putIfAbsent(e.fileKey(), e.path());
+              if (first != null) {
+                e = e.asHardLinkTo(first);
+              }
+            }
+            return e;
+          }
+        };
+    try {
+      return writeEntries(entries, out);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
   }
 
   /**
@@ -136,6 +177,11 @@ public final class LayerWriter {
       }
     }
 
+    return writeEntries(entries.iterator(), out);
+  }
+
+  /** Writes entries that are already in path order, hard links resolved. */
+  private WrittenLayer writeEntries(java.util.Iterator<LayerEntry> entries, OutputStream out) throws IOException {
     // Two threads (see LayerPipe): this one reads files, formats the tar and hashes it (the diffID); the pipe's
     // thread compresses, hashes the compressed bytes (the digest), counts them and writes them to `out`.
     Gate gate = new Gate(out);
@@ -177,7 +223,8 @@ public final class LayerWriter {
       BufferedOutputStream tarBytes = new BufferedOutputStream(pipe, BUFFER_SIZE);
       TarWriter tar = new TarWriter(tarBytes);
       byte[] buffer = new byte[BUFFER_SIZE];
-      for (LayerEntry e : entries) {
+      while (entries.hasNext()) {
+        LayerEntry e = entries.next();
         long mtime = Math.max(0, Math.min(e.mtime().getEpochSecond(), epochSeconds));
         if (e.type() != LayerEntry.Type.FILE) {
           tar.writeHeader(e, 0, mtime);
