@@ -257,13 +257,10 @@ public final class RuncStep {
     root.put("readonly", false);
     n.put("hostname", "buildkitsandbox");
     ArrayNode ms = n.putArray("mounts");
-    // RuntimeSpecs' set, less its tmpfs on /tmp: a RUN's writes to /tmp belong in the layer, as in Docker.
-    mount(ms, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-    mount(ms, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
-    mount(ms, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620");
-    mount(ms, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
-    mount(ms, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-    mount(ms, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+    // The system mounts without RuntimeSpecs' tmpfs on /tmp: a RUN's writes to /tmp belong in the layer, as in Docker.
+    for (dev.ferry.oci.runtime.RuntimeSpecs.Mount m : dev.ferry.oci.runtime.RuntimeSpecs.systemMounts()) {
+      mount(ms, m.destination(), m.type(), m.source(), m.options().toArray(String[]::new));
+    }
     for (MountSpec m : mounts) {
       if (m.type().equals("tmpfs")) {
         mount(ms, m.destination(), "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");

@@ -69,12 +69,9 @@ public final class RuntimeSpecs {
     root.put("readonly", false);
     n.put("hostname", "ferry");
     ArrayNode mounts = n.putArray("mounts");
-    mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
-    mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
-    mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620");
-    mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k");
-    mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
-    mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+    for (Mount m : systemMounts()) {
+      mount(mounts, m.destination(), m.type(), m.source(), m.options().toArray(String[]::new));
+    }
     mount(mounts, "/tmp", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=1777");
     ObjectNode linux = n.putObject("linux");
     ArrayNode ns = linux.putArray("namespaces");
@@ -94,6 +91,27 @@ public final class RuntimeSpecs {
       ro.add(p);
     }
     return OciJson.pretty(n).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** One entry of a runtime config's {@code mounts}. */
+  public record Mount(String destination, String type, String source, List<String> options) {
+    public Mount {
+      options = List.copyOf(options);
+    }
+  }
+
+  /**
+   * The mounts every container gets: {@code /proc}, a small {@code /dev} with pts, shm and mqueue, and a read-only
+   * {@code /sys}. Shared by {@link #configJson} and the build executor's {@code RUN} steps.
+   */
+  public static List<Mount> systemMounts() {
+    return List.of(
+        new Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+        new Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+        new Mount("/dev/pts", "devpts", "devpts", List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620")),
+        new Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+        new Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+        new Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
   }
 
   private static void mount(ArrayNode mounts, String dest, String type, String source, String... options) {
