@@ -179,13 +179,7 @@ final class BaseImageCommand implements Runnable {
                 .label("dev.ferry.debian.mirror", r.mirror());
         Descriptor configDesc = store.put(cb.build());
         Manifest m =
-            Manifest.of(
-                MediaType.OCI_MANIFEST,
-                configDesc,
-                List.of(Descriptor.of(layer.mediaType(), layer.digest(), layer.size())),
-                Map.of(),
-                Optional.empty(),
-                Optional.empty());
+            Manifest.of(configDesc, List.of(Descriptor.of(layer.mediaType(), layer.digest(), layer.size())));
         return store.put(m).withPlatform(p);
       } finally {
         try {

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -147,13 +146,7 @@ final class ImageCommand implements Runnable {
         ImageConfig config = cb.build();
         Descriptor configDesc = store.put(config);
         Manifest m =
-            Manifest.of(
-                MediaType.OCI_MANIFEST,
-                configDesc,
-                List.of(Descriptor.of(layer.mediaType(), layer.digest(), layer.size())),
-                java.util.Map.of(),
-                Optional.empty(),
-                Optional.empty());
+            Manifest.of(configDesc, List.of(Descriptor.of(layer.mediaType(), layer.digest(), layer.size())));
         top = store.put(m).withPlatform(p);
         store.tag(name, top);
       }

@@ -110,8 +110,7 @@ public final class PlatformBuild {
     StageState target = stages.get(plan.target().index());
     ImageConfig config = target.cfg.created(created).build();
     Descriptor configDesc = store.put(config);
-    Manifest m = Manifest.of(MediaType.OCI_MANIFEST, configDesc, target.layers, Map.of(), Optional.empty(),
-        Optional.empty());
+    Manifest m = Manifest.of(configDesc, target.layers);
     return store.put(m).withPlatform(platform);
   }
 
