@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       GcCommand.class,
       ImageCommand.class,
       BaseImageCommand.class,
+      PythonCommand.class,
       ServeCommand.class,
     })
 final class FerryCommand implements Runnable {

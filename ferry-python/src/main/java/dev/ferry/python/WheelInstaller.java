@@ -1,0 +1,169 @@
+package dev.ferry.python;
+
+import dev.ferry.oci.Descriptor;
+import dev.ferry.oci.ImageConfig;
+import dev.ferry.oci.Manifest;
+import dev.ferry.oci.MediaType;
+import dev.ferry.oci.Platform;
+import dev.ferry.oci.layer.LayerWriter;
+import dev.ferry.oci.layer.WrittenLayer;
+import dev.ferry.oci.store.Images;
+import dev.ferry.oci.store.OciStore;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * Installs a wheelhouse into an image without pip: detects the image's Python ({@link ImagePython}), picks the best
+ * wheel of every project for it ({@link Wheelhouse#select}), verifies and spreads them ({@link WheelUnpacker}) into
+ * a staging directory, and
+ * appends the result to the image as one reproducible layer. The new image is named only after every blob is
+ * stored; a refused wheel leaves the store's names untouched. Thread-safe (no shared state besides the store).
+ *
+ * <p>This is the API other modules call (a delivery spec that names a wheelhouse for an image).
+ */
+public final class WheelInstaller {
+  private final OciStore store;
+  private final Consumer<String> log;
+
+  /** What to install where. */
+  public record Request(
+      Descriptor base,
+      Optional<Platform> platform,
+      Path wheelhouse,
+      Optional<String> tag,
+      Optional<PythonTarget> target,
+      MediaType.Compression compression,
+      Instant epoch,
+      boolean compile) {
+    public Request {
+      Objects.requireNonNull(base, "base");
+      Objects.requireNonNull(wheelhouse, "wheelhouse");
+    }
+
+    /** Defaults: platform of this machine (for an index), target from the image, gzip, SOURCE_DATE_EPOCH, no bytecode. */
+    public static Request of(Descriptor base, Path wheelhouse, String tag) {
+      return new Request(base, Optional.empty(), wheelhouse, Optional.of(tag), Optional.empty(),
+          MediaType.Compression.GZIP, LayerWriter.sourceDateEpoch(), false);
+    }
+  }
+
+  /** The new image (manifest descriptor, with platform), its added layer, the target and what was installed. */
+  public record Result(Descriptor image, Descriptor layer, PythonTarget target, InstallLayout layout,
+      List<WheelUnpacker.Installed> installed, boolean compiled) {}
+
+  public WheelInstaller(OciStore store, Consumer<String> log) {
+    this.store = store;
+    this.log = log;
+  }
+
+  public Result install(Request r) throws IOException, InterruptedException {
+    Images.Image base = Images.resolve(store, r.base(), r.platform());
+    ImagePython py = ImagePython.detect(store, base);
+    PythonTarget target = r.target().orElse(py.target());
+    log.accept("target " + target.name() + " (" + target + "), interpreter " + py.layout().interpreter()
+        + ", site " + py.layout().purelib());
+    Wheelhouse house = Wheelhouse.scan(r.wheelhouse());
+    List<Wheelhouse.Entry> chosen = house.select(target);
+    Path staging = Files.createTempDirectory(store.privateDirectory("python"), "install-");
+    try {
+      Path root = Files.createDirectory(staging.resolve("root"));
+      WheelUnpacker unpacker = new WheelUnpacker(root, py.layout());
+      List<WheelUnpacker.Installed> installed = new ArrayList<>();
+      for (Wheelhouse.Entry e : chosen) {
+        String sha = sha256Hex(e.file());
+        if (e.sha256().isPresent() && !e.sha256().get().equals(sha)) {
+          throw new WheelException(e.file().getFileName() + ": sha256 is " + sha + " but the wheelhouse recorded "
+              + e.sha256().get() + "; rebuild the wheelhouse");
+        }
+        try (Wheel w = Wheel.open(e.file())) {
+          String url = e.url().orElse(e.file().toAbsolutePath().toUri().toString());
+          installed.add(unpacker.install(w, url, sha));
+        }
+        log.accept("installed " + e.name().filename());
+      }
+      boolean compiled = false;
+      if (r.compile()) {
+        throw new WheelException("--compile is not supported yet: bytecode is left to the interpreter"
+            + " (it writes __pycache__ at first import where the site directory is writable)");
+      }
+      LayerWriter writer =
+          LayerWriter.builder().compression(r.compression()).epoch(r.epoch()).forceOwner(0, 0).build();
+      WrittenLayer layer;
+      Descriptor top;
+      try (OciStore.Session s = store.session()) {
+        try (OciStore.BlobWriter w = store.newBlob()) {
+          layer = writer.write(root, w);
+          w.commit(layer.digest(), layer.size());
+        }
+        Descriptor layerDesc = Descriptor.of(layer.mediaType(), layer.digest(), layer.size());
+        String created = r.epoch().toString();
+        StringBuilder by = new StringBuilder("ferry python install");
+        for (WheelUnpacker.Installed i : installed) {
+          by.append(' ').append(i.project()).append("==").append(i.version());
+        }
+        ImageConfig config = base.config().toBuilder()
+            .created(created)
+            .addLayer(layer.diffId(), ImageConfig.History.of(created, by.toString(), false))
+            .build();
+        Descriptor configDesc = store.put(config);
+        List<Descriptor> layers = new ArrayList<>(base.manifest().layers());
+        layers.add(layerDesc);
+        Manifest m = Manifest.of(configDesc, layers);
+        top = store.put(m).withPlatform(base.platform());
+        if (r.tag().isPresent()) {
+          store.tag(Images.storeName(r.tag().get()), top);
+        }
+        return new Result(top, layerDesc, target, py.layout(), installed, compiled);
+      }
+    } finally {
+      deleteTree(staging);
+    }
+  }
+
+  static String sha256Hex(Path file) throws IOException {
+    MessageDigest md = RecordEntry.sha256();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(file)) {
+      int k;
+      while ((k = in.read(buf)) > 0) {
+        md.update(buf, 0, k);
+      }
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+        Files.delete(file);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+        if (exc != null) {
+          throw exc;
+        }
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+  }
+}
