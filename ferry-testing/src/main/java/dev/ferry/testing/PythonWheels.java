@@ -27,7 +27,7 @@ public final class PythonWheels {
     if (!Files.isExecutable(PYTHON)) {
       Peers.require("python3-debian-missing");
     }
-    Processes.Result r = Processes.run(PYTHON.toString(), "-c", "import pip, setuptools, wheel");
+    Processes.Result r = Processes.run(PYTHON.toString(), "-c", "import setuptools, wheel, pip");
     if (r.exitCode() != 0) {
       Peers.require("python3-pip+python3-wheel (" + r.stderr().strip() + ")");
     }
