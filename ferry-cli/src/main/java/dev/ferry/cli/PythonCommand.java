@@ -13,6 +13,10 @@ import dev.ferry.python.Tag;
 import dev.ferry.python.Wheel;
 import dev.ferry.python.WheelInstaller;
 import dev.ferry.python.WheelUnpacker;
+import dev.ferry.python.Lock;
+import dev.ferry.python.SimpleIndexClient;
+import dev.ferry.python.WheelhouseBuilder;
+import java.util.ArrayList;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +33,7 @@ import picocli.CommandLine.Parameters;
       PythonCommand.Tags.class,
       PythonCommand.InspectWheel.class,
       PythonCommand.Install.class,
+      PythonCommand.WheelhouseCmd.class,
     })
 final class PythonCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -260,6 +265,112 @@ final class PythonCommand implements Runnable {
       info("Stored " + Images.storeName(tag) + ": " + res.installed().size() + " wheels for " + res.target().name()
           + " in one layer of " + res.layer().size() + " bytes");
       out().println(res.image().digest());
+      return 0;
+    }
+  }
+
+  /** {@code ferry python wheelhouse}: a lock into one wheelhouse per target. */
+  @Command(
+      name = "wheelhouse",
+      description = {
+        "Make one wheelhouse per target from a pinned lock (requirements.txt with == pins and --hash=sha256:,"
+            + " or PEP 751 pylock.toml), from simple indexes (PEP 691 JSON / PEP 503 HTML) and --find-links"
+            + " directories.",
+        "Every wheel is checked against the lock's hashes and kept as a blob in the store; OUT/TARGET/ holds the"
+            + " wheels and wheelhouse.json. A package without a compatible wheel for a target is an error naming the"
+            + " package, the target and the closest tags that exist. Credentials go in the index URL"
+            + " (https://USER:PASSWORD@host/simple); they are never printed."
+      })
+  static final class WheelhouseCmd extends BaseCommand {
+    @Parameters(paramLabel = "LOCK", description = "requirements.txt (pinned, hashed) or pylock.toml.")
+    Path lock;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR", description = "Output directory: one subdirectory per target.")
+    Path output;
+
+    @Option(names = "--target", paramLabel = "NAME", description = "Target, e.g. cp311-manylinux_2_36_x86_64 (repeatable).")
+    List<String> targets = new ArrayList<>();
+
+    @Option(names = "--image", paramLabel = "REF", description = "Image whose Python is a target (repeatable; detected from its files).")
+    List<String> images = new ArrayList<>();
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "With --image: the platforms of a multi-platform image to use (repeatable; default: all).")
+    List<String> platforms = new ArrayList<>();
+
+    @Option(names = {"-i", "--index-url"}, paramLabel = "URL", description = "Simple index (repeatable, searched in order).")
+    List<String> indexes = new ArrayList<>();
+
+    @Option(names = {"-f", "--find-links"}, paramLabel = "DIR", description = "Directory of wheels (repeatable).")
+    List<Path> findLinks = new ArrayList<>();
+
+    @Option(names = {"-t", "--tag"}, paramLabel = "REF", description = "Also name the wheelhouses in the store (an index of OCI artifacts, one per target).")
+    String tag;
+
+    @Override
+    int execute() throws Exception {
+      if (indexes.isEmpty() && findLinks.isEmpty()) {
+        throw new UsageException("no package source: give --index-url URL and/or --find-links DIR");
+      }
+      for (Path d : findLinks) {
+        if (!java.nio.file.Files.isDirectory(d)) {
+          throw new UsageException("--find-links " + d + " is not a directory");
+        }
+      }
+      OciStore store = store();
+      List<PythonTarget> ts = new ArrayList<>();
+      try {
+        for (String t : targets) {
+          ts.add(PythonTarget.parse(t));
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      for (String ref : images) {
+        var top = Images.require(store, ref);
+        for (Images.Image img : Images.resolveAll(store, top)) {
+          if (!platforms.isEmpty() && platforms.stream().map(Platform::parse).noneMatch(p -> p.matches(img.platform()))) {
+            continue;
+          }
+          PythonTarget t = ImagePython.detect(store, img).target();
+          if (!ts.contains(t)) {
+            ts.add(t);
+          }
+        }
+      }
+      if (ts.isEmpty()) {
+        throw new UsageException("no target: give --target NAME or --image REF");
+      }
+      SimpleIndexClient sources;
+      try {
+        sources = new SimpleIndexClient(indexes, findLinks);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException(e.getMessage());
+      }
+      Lock l = Lock.read(lock);
+      info("lock " + lock.getFileName() + ": " + l.packages().size() + " packages; targets: "
+          + String.join(", ", ts.stream().map(PythonTarget::name).toList()));
+      WheelhouseBuilder.Result res = new WheelhouseBuilder(store, this::info)
+          .build(new WheelhouseBuilder.Request(l, ts, sources, output, Optional.ofNullable(tag)));
+      if (json()) {
+        ObjectNode o = Json.object();
+        res.stored().ifPresent(d -> o.put("digest", d.digest().toString()));
+        ObjectNode targetsNode = o.putObject("targets");
+        res.wheels().forEach((name, ws) -> {
+          ObjectNode t = targetsNode.putObject(name);
+          t.put("directory", res.directories().get(name).toString());
+          ArrayNode a = t.putArray("wheels");
+          for (WheelhouseBuilder.Chosen c : ws) {
+            ObjectNode w = a.addObject();
+            w.put("project", c.project());
+            w.put("version", c.version());
+            w.put("file", c.filename());
+            w.put("sha256", c.sha256());
+          }
+        });
+        out().println(Json.write(o));
+        return 0;
+      }
+      res.directories().values().forEach(d -> out().println(d));
       return 0;
     }
   }

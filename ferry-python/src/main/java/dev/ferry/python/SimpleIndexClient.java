@@ -1,0 +1,208 @@
+package dev.ferry.python;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Finds a project's files in Python package sources: simple indexes over HTTP(S) — PEP 691 JSON when the server
+ * offers it, PEP 503 HTML otherwise (devpi, Nexus, Artifactory, pypiserver, a static directory) — and
+ * {@code --find-links} directories. Credentials come from the index URL's {@code user:password@} and are sent as
+ * HTTP Basic auth to that host only; they never appear in messages. Thread-safe.
+ *
+ * @see <a href="https://peps.python.org/pep-0503/">PEP 503</a>
+ * @see <a href="https://peps.python.org/pep-0691/">PEP 691</a>
+ */
+public final class SimpleIndexClient {
+  static final String ACCEPT =
+      "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";
+  private static final Pattern ANCHOR = Pattern.compile("<a\\s+([^>]*)>([^<]*)</a>", Pattern.CASE_INSENSITIVE);
+  private static final Pattern HREF = Pattern.compile("href\\s*=\\s*(\"([^\"]*)\"|'([^']*)')", Pattern.CASE_INSENSITIVE);
+  private static final Pattern YANKED = Pattern.compile("data-yanked", Pattern.CASE_INSENSITIVE);
+
+  private final List<Index> indexes;
+  private final List<Path> findLinks;
+  private final HttpClient http;
+
+  /** One index: its URL without credentials, and the Basic auth header (empty without credentials). */
+  private record Index(URI url, String host, Optional<String> authorization) {}
+
+  /** A file a source offers: name, where to fetch it, and the sha256 the source declares (when it does). */
+  public record IndexFile(String filename, URI url, Optional<String> sha256, boolean yanked) {
+    /** The URL for messages and records: never with credentials. */
+    public String displayUrl() {
+      return WheelUnpacker.stripCredentials(url.toString());
+    }
+  }
+
+  public SimpleIndexClient(List<String> indexUrls, List<Path> findLinks) {
+    List<Index> out = new ArrayList<>();
+    for (String u : indexUrls) {
+      URI uri = URI.create(u.endsWith("/") ? u : u + "/");
+      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+        throw new IllegalArgumentException("index URL must be http:// or https://, got " + WheelUnpacker.stripCredentials(u));
+      }
+      Optional<String> auth = Optional.empty();
+      if (uri.getRawUserInfo() != null) {
+        String info = URLDecoder.decode(uri.getRawUserInfo(), StandardCharsets.UTF_8);
+        auth = Optional.of("Basic " + Base64.getEncoder().encodeToString(info.getBytes(StandardCharsets.UTF_8)));
+        uri = URI.create(WheelUnpacker.stripCredentials(uri.toString()));
+      }
+      out.add(new Index(uri, uri.getHost(), auth));
+    }
+    this.indexes = List.copyOf(out);
+    this.findLinks = List.copyOf(findLinks);
+    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  /** Every file of {@code project} (PEP 503 normalised) in every source, indexes first, in source order. */
+  public List<IndexFile> files(String project) throws IOException, InterruptedException {
+    String norm = Names.normalize(project);
+    List<IndexFile> out = new ArrayList<>();
+    for (Index ix : indexes) {
+      out.addAll(fromIndex(ix, norm));
+    }
+    for (Path dir : findLinks) {
+      try (Stream<Path> s = Files.list(dir)) {
+        for (Path f : s.sorted().toList()) {
+          String fn = f.getFileName().toString();
+          if (matchesProject(fn, norm)) {
+            out.add(new IndexFile(fn, f.toAbsolutePath().toUri(), Optional.empty(), false));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Whether a file name (wheel or sdist) belongs to the project. */
+  static boolean matchesProject(String fn, String norm) {
+    if (WheelFilename.isWheel(fn)) {
+      try {
+        return WheelFilename.parse(fn).project().equals(norm);
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+    String lower = fn.toLowerCase(Locale.ROOT);
+    if (lower.endsWith(".tar.gz") || lower.endsWith(".zip")) {
+      int dash = fn.lastIndexOf('-');
+      return dash > 0 && Names.normalize(fn.substring(0, dash)).equals(norm);
+    }
+    return false;
+  }
+
+  private List<IndexFile> fromIndex(Index ix, String project) throws IOException, InterruptedException {
+    URI page = ix.url().resolve(project + "/");
+    HttpRequest.Builder rb = HttpRequest.newBuilder(page).header("Accept", ACCEPT).timeout(Duration.ofSeconds(60)).GET();
+    ix.authorization().ifPresent(a -> rb.header("Authorization", a));
+    HttpResponse<byte[]> res;
+    try {
+      res = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new IOException("cannot reach index " + ix.url() + " for " + project + ": " + e.getMessage(), e);
+    }
+    int status = res.statusCode();
+    if (status == 404) {
+      return List.of();
+    }
+    if (status == 401 || status == 403) {
+      throw new IOException("index " + ix.url() + " refused " + project + " (HTTP " + status + "); "
+          + (ix.authorization().isPresent() ? "check the credentials in the index URL" : "give credentials as https://USER:PASSWORD@host/..."));
+    }
+    if (status / 100 != 2) {
+      throw new IOException("index " + ix.url() + " answered HTTP " + status + " for " + project);
+    }
+    String type = res.headers().firstValue("Content-Type").orElse("text/html").toLowerCase(Locale.ROOT);
+    URI base = res.uri();
+    return type.contains("application/vnd.pypi.simple.v1+json") ? parseJson(base, res.body()) : parseHtml(base, res.body());
+  }
+
+  static List<IndexFile> parseJson(URI base, byte[] body) throws IOException {
+    JsonNode root = new ObjectMapper().readTree(body);
+    List<IndexFile> out = new ArrayList<>();
+    for (JsonNode f : root.path("files")) {
+      String fn = f.path("filename").asText("");
+      String url = f.path("url").asText("");
+      if (fn.isEmpty() || url.isEmpty()) {
+        continue;
+      }
+      String sha = f.path("hashes").path("sha256").asText("");
+      JsonNode y = f.path("yanked");
+      boolean yanked = y.isBoolean() ? y.asBoolean() : y.isTextual();
+      out.add(new IndexFile(fn, base.resolve(url), sha.isEmpty() ? Optional.empty() : Optional.of(sha.toLowerCase(Locale.ROOT)), yanked));
+    }
+    return out;
+  }
+
+  static List<IndexFile> parseHtml(URI base, byte[] body) {
+    String html = new String(body, StandardCharsets.UTF_8);
+    Matcher base2 = Pattern.compile("<base\\s+href\\s*=\\s*\"([^\"]*)\"", Pattern.CASE_INSENSITIVE).matcher(html);
+    URI b = base2.find() ? base.resolve(unescape(base2.group(1))) : base;
+    List<IndexFile> out = new ArrayList<>();
+    Matcher m = ANCHOR.matcher(html);
+    while (m.find()) {
+      Matcher h = HREF.matcher(m.group(1));
+      if (!h.find()) {
+        continue;
+      }
+      String href = unescape(h.group(2) != null ? h.group(2) : h.group(3));
+      Optional<String> sha = Optional.empty();
+      int hash = href.indexOf('#');
+      if (hash >= 0) {
+        String frag = href.substring(hash + 1);
+        if (frag.startsWith("sha256=")) {
+          sha = Optional.of(frag.substring(7).toLowerCase(Locale.ROOT));
+        }
+        href = href.substring(0, hash);
+      }
+      URI url = b.resolve(href);
+      String path = url.getPath();
+      String fn = URLDecoder.decode(path.substring(path.lastIndexOf('/') + 1), StandardCharsets.UTF_8);
+      out.add(new IndexFile(fn, url, sha, YANKED.matcher(m.group(1)).find()));
+    }
+    return out;
+  }
+
+  private static String unescape(String s) {
+    return s.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'");
+  }
+
+  /** Opens a file's bytes: a local file, or a GET with the index's credentials when the host is an index's. */
+  public InputStream open(IndexFile f) throws IOException, InterruptedException {
+    if ("file".equals(f.url().getScheme())) {
+      return Files.newInputStream(Path.of(f.url()));
+    }
+    HttpRequest.Builder rb = HttpRequest.newBuilder(f.url()).timeout(Duration.ofMinutes(30)).GET();
+    for (Index ix : indexes) {
+      if (ix.authorization().isPresent() && ix.host().equalsIgnoreCase(f.url().getHost())) {
+        rb.header("Authorization", ix.authorization().get());
+        break;
+      }
+    }
+    HttpResponse<InputStream> res = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+    if (res.statusCode() / 100 != 2) {
+      res.body().close();
+      throw new IOException("GET " + f.displayUrl() + " answered HTTP " + res.statusCode());
+    }
+    return res.body();
+  }
+}
