@@ -14,6 +14,7 @@ import dev.ferry.python.Wheel;
 import dev.ferry.python.WheelInstaller;
 import dev.ferry.python.WheelUnpacker;
 import dev.ferry.python.Lock;
+import dev.ferry.python.SourceProtector;
 import dev.ferry.python.SimpleIndexClient;
 import dev.ferry.python.WheelhouseBuilder;
 import java.util.ArrayList;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Parameters;
       PythonCommand.InspectWheel.class,
       PythonCommand.Install.class,
       PythonCommand.WheelhouseCmd.class,
+      PythonCommand.Protect.class,
     })
 final class PythonCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -371,6 +373,62 @@ final class PythonCommand implements Runnable {
         return 0;
       }
       res.directories().values().forEach(d -> out().println(d));
+      return 0;
+    }
+  }
+
+  /** {@code ferry python protect}: encrypt Python source for delivery, with a loader and entry-script stubs. */
+  @Command(
+      name = "protect",
+      description = {
+        "Encrypt Python modules for delivery: AES-256-GCM under a per-build data key, wrapped with RSA-OAEP for the"
+            + " customer's public key. OUT gets NAME.pye files, _ferry_loader.py (decrypts in memory at import time:"
+            + " no plaintext or .pyc on disk) and plaintext stubs for top-level modules, top-level packages and"
+            + " --entry scripts, so 'python main.py', 'import x' and 'python -m x' work.",
+        "At run time the private key comes from FERRY_PROTECT_KEY (PEM), FERRY_PROTECT_KEY_FILE or"
+            + " /run/secrets/ferry-protect-key; the image needs python3-cryptography. See docs/python.md for what this"
+            + " does and does not protect against."
+      })
+  static final class Protect extends BaseCommand {
+    @Parameters(paramLabel = "SRC", description = "Source tree (the directory that goes on sys.path).")
+    Path source;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "OUT", description = "New directory for the protected tree.")
+    Path output;
+
+    @Option(names = "--key", required = true, paramLabel = "PUBLIC.pem", description = "The customer's RSA public key (PEM, >= 2048 bits).")
+    Path key;
+
+    @Option(names = "--include", paramLabel = "GLOB", description = "Modules to encrypt, relative to SRC (repeatable; default: **.py).")
+    List<String> include = new ArrayList<>();
+
+    @Option(names = "--exclude", paramLabel = "GLOB", description = "Modules to leave in plain text (repeatable).")
+    List<String> exclude = new ArrayList<>();
+
+    @Option(names = "--entry", paramLabel = "PATH", description = "A script run directly by path below the top level (repeatable; top-level .py files get a stub anyway).")
+    List<String> entries = new ArrayList<>();
+
+    @Override
+    int execute() throws Exception {
+      var k = SourceProtector.readPublicKey(key);
+      SourceProtector.Result r = new SourceProtector().protect(
+          new SourceProtector.Request(source, output, k, include, exclude, entries));
+      if (json()) {
+        ObjectNode o = Json.object();
+        o.put("output", output.toString());
+        o.put("keyId", r.keyId());
+        ArrayNode e = o.putArray("encrypted");
+        r.encrypted().forEach(e::add);
+        ArrayNode s = o.putArray("stubs");
+        r.stubs().forEach(s::add);
+        ArrayNode c = o.putArray("copied");
+        r.copied().forEach(c::add);
+        out().println(Json.write(o));
+        return 0;
+      }
+      info("Protected " + r.encrypted().size() + " modules (" + r.stubs().size() + " with a plaintext stub), copied "
+          + r.copied().size() + " other files, for key " + r.keyId());
+      out().println(output);
       return 0;
     }
   }

@@ -2,17 +2,12 @@ package dev.ferry.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ferry.testing.Peers;
 import dev.ferry.testing.Processes;
 import dev.ferry.testing.PythonWheels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,24 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
 class PythonInstallIT {
   @TempDir Path tmp;
   Cli ferry;
-  Path runc;
-  Path state;
-  final List<String> containers = new ArrayList<>();
+  RuncContainers containers;
 
   @BeforeEach
   void setUp() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(Peers.isRoot(), "runc needs root here");
-    runc = Peers.require("runc");
+    containers = new RuncContainers(tmp);
     PythonWheels.require();
-    state = Files.createDirectories(tmp.resolve("runc-state"));
     ferry = new Cli(tmp.resolve("store"));
     PythonBaseImage.importInto(ferry, "pybase:1");
   }
 
   @AfterEach
   void deleteContainers() throws Exception {
-    for (String id : containers) {
-      Processes.run(runc.toString(), "--root", state.toString(), "delete", "-f", id);
+    if (containers != null) {
+      containers.close();
     }
   }
 
@@ -147,15 +139,6 @@ class PythonInstallIT {
   }
 
   Processes.Result run(Path bundle, String... args) throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode spec = (ObjectNode) json.readTree(bundle.resolve("config.json").toFile());
-    ObjectNode process = (ObjectNode) spec.get("process");
-    process.put("terminal", false);
-    process.putArray("args").addAll(List.of(args).stream().map(json.getNodeFactory()::textNode).toList());
-    json.writeValue(bundle.resolve("config.json").toFile(), spec);
-    String id = "ferry-py-" + UUID.randomUUID().toString().substring(0, 8);
-    containers.add(id);
-    return Processes.run(
-        List.of(runc.toString(), "--root", state.toString(), "run", "--bundle", bundle.toString(), id), null, Map.of(), 120);
+    return containers.run(bundle, args);
   }
 }

@@ -112,6 +112,21 @@ class PythonWheelhouseIT {
       ferry.ok("python", "wheelhouse", lock.toString(), "-o", out.toString(), "--target", X86, "-i", index.url(null));
       assertThat(names(out.resolve(X86))).contains("ferrydemo-1.0-py3-none-any.whl", fast.getFileName().toString());
       assertThat(Files.readString(index.root().resolve("server.log"))).isEmpty();
+
+      // the wheelhouse root (one directory per target) goes straight into the image
+      org.junit.jupiter.api.Assumptions.assumeTrue(dev.ferry.testing.Peers.isRoot(), "runc needs root here");
+      PythonBaseImage.importInto(ferry, "pybase:1");
+      ferry.ok("python", "install", "--image", "pybase:1", "--wheelhouse", out.toString(), "-t", "app:1");
+      Path bundle = tmp.resolve("bundle");
+      ferry.ok("unpack", "--bundle", "app:1", bundle.toString());
+      try (RuncContainers runc = new RuncContainers(tmp)) {
+        var r = runc.run(bundle, "sh", "-c", "ferrydemo-hello from-lock && python3 -c 'import fastsum; print(fastsum.add(1, 2))'");
+        assertThat(r.exitCode()).as(r.stderr()).isZero();
+        assertThat(r.stdout()).isEqualTo("hello from ferrydemo 1.0 from-lock\n3\n");
+      }
+      String direct = Files.readString(bundle.resolve(
+          "rootfs/usr/local/lib/python3.11/dist-packages/ferrydemo-1.0.dist-info/direct_url.json"));
+      assertThat(direct).contains(index.url(null).replace("/simple/", "/files/ferrydemo-1.0-py3-none-any.whl"));
     }
   }
 
