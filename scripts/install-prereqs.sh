@@ -8,8 +8,10 @@
 # Needed: maven, a JDK >= 21, skopeo, umoci, runc, buildah (interop peers for *IT tests),
 # busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
 # capabilities such as security.capability, which the JDK cannot read, go into layers),
-# docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it) and
-# mmdebstrap (ferry base debian).
+# docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it),
+# mmdebstrap (ferry base debian), and for the Python delivery tests: Debian's python3 with pip,
+# setuptools, wheel, venv, python3-dev and gcc (tests build real wheels, pure and a C extension),
+# python3-cryptography (runs protected code on the host) and Debian's python3-*-whl wheels.
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -19,7 +21,7 @@ for a in "$@"; do
   case $a in
     --no-install) mode=skip ;;
     --check) mode=check ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-prereqs: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -36,8 +38,12 @@ declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap
+  [gcc]=gcc [python3-dev]="" [python3-pip]="" [python3-venv]="" [python3-setuptools]="" [python3-wheel]=""
+  [python3-cryptography]="" [python3-pip-whl]="" [python3-setuptools-whl]="" [python3-wheel-whl]=""
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap
+  gcc python3-dev python3-pip python3-venv python3-setuptools python3-wheel python3-cryptography
+  python3-pip-whl python3-setuptools-whl python3-wheel-whl)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then
