@@ -8,6 +8,10 @@ import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Properties;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -38,8 +42,43 @@ public record ImagePython(PythonTarget target, InstallLayout layout) {
   private static final Pattern APK_MUSL = Pattern.compile("(?m)^P:musl\\nV:(\\d+)\\.(\\d+)");
   private static final long MAX_DB = 64L << 20;
 
-  /** Detects the Python of the image {@code manifest} (already resolved to one platform) in {@code store}. */
+  /**
+   * Detects the Python of the image {@code manifest} (already resolved to one platform) in {@code store}. The result
+   * is cached in the store's private directory under the manifest's digest (a manifest never changes), because
+   * reading every layer header of a Debian base costs seconds.
+   */
   public static ImagePython detect(OciStore store, Images.Image image) throws IOException {
+    Path cache = store.privateDirectory("python").resolve("detected-" + image.manifestDescriptor().digest().hex() + ".properties");
+    if (Files.isRegularFile(cache)) {
+      Properties p = new Properties();
+      try (InputStream in = Files.newInputStream(cache)) {
+        p.load(in);
+        return new ImagePython(PythonTarget.parse(p.getProperty("target")),
+            new InstallLayout(p.getProperty("interpreter"), p.getProperty("purelib"), p.getProperty("platlib"),
+                p.getProperty("scripts"), p.getProperty("headers"), p.getProperty("data")));
+      } catch (RuntimeException e) {
+        Files.deleteIfExists(cache); // unreadable: detect again
+      }
+    }
+    ImagePython found = scan(store, image);
+    Properties p = new Properties();
+    p.setProperty("target", found.target().name());
+    InstallLayout l = found.layout();
+    p.setProperty("interpreter", l.interpreter());
+    p.setProperty("purelib", l.purelib());
+    p.setProperty("platlib", l.platlib());
+    p.setProperty("scripts", l.scripts());
+    p.setProperty("headers", l.headers());
+    p.setProperty("data", l.data());
+    Path tmp = Files.createTempFile(cache.getParent(), "detected-", ".tmp");
+    try (java.io.OutputStream out = Files.newOutputStream(tmp)) {
+      p.store(out, null);
+    }
+    Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    return found;
+  }
+
+  private static ImagePython scan(OciStore store, Images.Image image) throws IOException {
     Scan s = new Scan();
     for (Descriptor layer : image.manifest().layers()) {
       s.layer(store, layer);

@@ -70,7 +70,8 @@ public final class SimpleIndexClient {
     }
     this.indexes = List.copyOf(out);
     this.findLinks = List.copyOf(findLinks);
-    this.http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
+    // HTTP/1.1: simple indexes are static pages; an h2c upgrade offer on every plain-http request only costs time
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
   }
 
   /** Every file of {@code project} (PEP 503 normalised) in every source, indexes first, in source order. */

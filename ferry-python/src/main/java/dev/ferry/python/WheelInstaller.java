@@ -79,8 +79,7 @@ public final class WheelInstaller {
     List<Wheelhouse.Entry> chosen = house.select(target);
     Path staging = Files.createTempDirectory(store.privateDirectory("python"), "install-");
     try {
-      Path root = Files.createDirectory(staging.resolve("root"));
-      WheelUnpacker unpacker = new WheelUnpacker(root, py.layout());
+      WheelUnpacker unpacker = new WheelUnpacker(py.layout(), staging.resolve("spill"));
       List<WheelUnpacker.Installed> installed = new ArrayList<>();
       for (Wheelhouse.Entry e : chosen) {
         String sha = sha256Hex(e.file());
@@ -99,13 +98,12 @@ public final class WheelInstaller {
         throw new WheelException("--compile is not supported yet: bytecode is left to the interpreter"
             + " (it writes __pycache__ at first import where the site directory is writable)");
       }
-      LayerWriter writer =
-          LayerWriter.builder().compression(r.compression()).epoch(r.epoch()).forceOwner(0, 0).build();
+      LayerWriter writer = LayerWriter.builder().compression(r.compression()).epoch(r.epoch()).build();
       WrittenLayer layer;
       Descriptor top;
       try (OciStore.Session s = store.session()) {
         try (OciStore.BlobWriter w = store.newBlob()) {
-          layer = writer.write(root, w);
+          layer = writer.write(unpacker.entries(), w);
           w.commit(layer.digest(), layer.size());
         }
         Descriptor layerDesc = Descriptor.of(layer.mediaType(), layer.digest(), layer.size());

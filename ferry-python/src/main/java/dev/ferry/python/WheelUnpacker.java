@@ -5,36 +5,41 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
+import dev.ferry.oci.layer.LayerEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 
 /**
- * Installs verified wheels into a directory that stands for an image's root, the way PEP 427 says an installer
+ * Installs verified wheels into an image layer's entries, the way PEP 427 says an installer
  * spreads a wheel: the root into purelib or platlib, {@code NAME.data/{scripts,headers,data,purelib,platlib}} into
  * their scheme directories, {@code #!python} scripts re-pointed at the image's interpreter, launchers for
  * {@code console_scripts} and {@code gui_scripts}, and a rewritten {@code RECORD} plus {@code INSTALLER} and
- * {@code direct_url.json} in the {@code .dist-info} directory. Two wheels writing the same file is an error. Not
- * thread-safe: one instance per target root.
+ * {@code direct_url.json} in the {@code .dist-info} directory. The result is a list of layer entries (in memory, large
+ * members spilled to files), not a directory: nothing is written below an image root. Two wheels writing the same
+ * file is an error. Not thread-safe: one instance per layer.
  */
 public final class WheelUnpacker {
   private static final Pattern ENTRY_POINT = Pattern.compile("([\\w.]+)\\s*(?::\\s*([\\w.]+))?\\s*(\\[.*\\])?");
   private static final String INSTALLER = "ferry";
 
-  private final Path root;
+  /** Members up to this size are kept in memory; larger ones are spilled to a file in the spill directory. */
+  static final int IN_MEMORY = 8 << 20;
+
   private final InstallLayout layout;
+  private final Path spill;
+  /** Image path (without the leading '/') → layer entry; the TreeMap keeps them in path order. */
+  private final TreeMap<String, LayerEntry> files = new TreeMap<>();
   /** Image path → wheel that wrote it, to refuse overlaps. */
   private final Map<String, String> owners = new HashMap<>();
   private final byte[] buffer = new byte[1 << 16];
@@ -48,13 +53,51 @@ public final class WheelUnpacker {
     }
   }
 
-  public WheelUnpacker(Path root, InstallLayout layout) {
-    this.root = root;
+  /**
+   * An unpacker that collects the files of every wheel it installs as layer entries.
+   *
+   * @param spill directory for members too large to keep in memory (left for the caller to delete)
+   */
+  public WheelUnpacker(InstallLayout layout, Path spill) {
     this.layout = layout;
+    this.spill = spill;
+  }
+
+  /** Every installed file plus a directory entry (0755, root) for each parent, in path order. */
+  public List<LayerEntry> entries() {
+    TreeMap<String, LayerEntry> all = new TreeMap<>(files);
+    for (String p : files.keySet()) {
+      for (int i = p.indexOf('/'); i > 0; i = p.indexOf('/', i + 1)) {
+        all.putIfAbsent(p.substring(0, i + 1), LayerEntry.directory(p.substring(0, i + 1)));
+      }
+    }
+    return new ArrayList<>(all.values());
+  }
+
+  /** The content installed at an image path ({@code /usr/...}), if any; for checks and tests. */
+  public Optional<byte[]> content(String imagePath) throws IOException {
+    LayerEntry e = files.get(imagePath.substring(1));
+    if (e == null) {
+      return Optional.empty();
+    }
+    Path f = spillFile(imagePath.substring(1));
+    return Optional.of(Files.exists(f) ? Files.readAllBytes(f) : bytes.get(imagePath.substring(1)));
+  }
+
+  /** Whether the file at an image path is executable. */
+  public boolean executable(String imagePath) {
+    LayerEntry e = files.get(imagePath.substring(1));
+    return e != null && (e.mode() & 0111) != 0;
+  }
+
+  private final Map<String, byte[]> bytes = new HashMap<>();
+
+  private Path spillFile(String rel) {
+    return spill.resolve(Integer.toHexString(rel.hashCode()) + "-" + rel.length());
   }
 
   /**
-   * Spreads {@code wheel} below the root.
+   * Spreads {@code wheel} into this unpacker's entries.
    *
    * @param sourceUrl where the wheel came from, for {@code direct_url.json} (credentials are stripped)
    */
@@ -64,7 +107,7 @@ public final class WheelUnpacker {
     String libDir = wheel.rootIsPurelib() ? layout.purelib() : layout.platlib();
     String distInfoPath = libDir + "/" + wheel.distInfo();
     List<RecordEntry> record = new ArrayList<>();
-    List<String> files = new ArrayList<>();
+    List<String> installed = new ArrayList<>();
     List<String> scripts = new ArrayList<>();
     String dataPrefix = wheel.dataDir() + "/";
     String recordPath = wheel.distInfo() + "/RECORD";
@@ -99,10 +142,10 @@ public final class WheelUnpacker {
       boolean exec = script || zipMode != null && (zipMode & 0111) != 0;
       RecordEntry r;
       try (InputStream in = wheel.open(e)) {
-        r = script ? writeScript(fn, dest, in, distInfoPath) : write(fn, dest, in, exec, distInfoPath);
+        r = script ? writeScript(fn, dest, in, distInfoPath) : write(fn, dest, in, e.getSize(), exec, distInfoPath);
       }
       record.add(r);
-      files.add(dest);
+      installed.add(dest);
       if (script) {
         scripts.add(dest);
       }
@@ -116,48 +159,56 @@ public final class WheelUnpacker {
         String dest = layout.scripts() + "/" + name;
         byte[] launcher = launcher(fn, ep.getValue());
         record.add(writeBytes(fn, dest, launcher, true, distInfoPath));
-        files.add(dest);
+        installed.add(dest);
         scripts.add(dest);
       }
     }
     record.add(writeBytes(fn, distInfoPath + "/INSTALLER", (INSTALLER + "\n").getBytes(StandardCharsets.UTF_8), false,
         distInfoPath));
-    files.add(distInfoPath + "/INSTALLER");
+    installed.add(distInfoPath + "/INSTALLER");
     String directUrl = "{\"archive_info\": {\"hash\": \"sha256=" + sha256Hex + "\", \"hashes\": {\"sha256\": \""
         + sha256Hex + "\"}}, \"url\": \"" + json(stripCredentials(sourceUrl)) + "\"}\n";
     record.add(writeBytes(fn, distInfoPath + "/direct_url.json", directUrl.getBytes(StandardCharsets.UTF_8), false,
         distInfoPath));
-    files.add(distInfoPath + "/direct_url.json");
+    installed.add(distInfoPath + "/direct_url.json");
     String recordDest = distInfoPath + "/RECORD";
     record.add(new RecordEntry(relative(distInfoPath, recordDest), Optional.empty(), Optional.empty()));
     StringBuilder sb = new StringBuilder();
     record.stream().map(RecordEntry::toLine).sorted().forEach(l -> sb.append(l).append('\n'));
-    claim(fn, recordDest);
-    Path out = target(fn, recordDest);
-    Files.createDirectories(out.getParent());
-    Files.writeString(out, sb.toString(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    setMode(out, false);
-    files.add(recordDest);
-    return new Installed(wheel.filename().project(), wheel.metadata().version(), fn, distInfoPath, files, scripts);
+    writeBytes(fn, recordDest, sb.toString().getBytes(StandardCharsets.UTF_8), false, distInfoPath);
+    installed.add(recordDest);
+    return new Installed(wheel.filename().project(), wheel.metadata().version(), fn, distInfoPath, installed, scripts);
   }
 
   /** A plain file; its RECORD path is relative to the directory holding the .dist-info directory. */
-  private RecordEntry write(String fn, String dest, InputStream in, boolean exec, String distInfoPath)
+  private RecordEntry write(String fn, String dest, InputStream in, long size, boolean exec, String distInfoPath)
       throws IOException {
+    String rel = target(fn, dest);
     claim(fn, dest);
-    Path out = target(fn, dest);
-    Files.createDirectories(out.getParent());
     MessageDigest md = RecordEntry.sha256();
     long n = 0;
-    try (OutputStream o = Files.newOutputStream(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      int k;
-      while ((k = in.read(buffer)) > 0) {
-        md.update(buffer, 0, k);
-        o.write(buffer, 0, k);
-        n += k;
+    if (size >= 0 && size <= IN_MEMORY) {
+      byte[] b = in.readNBytes(IN_MEMORY + 1);
+      if (b.length > IN_MEMORY) {
+        throw new WheelException(fn + ": " + dest + " is larger than its zip entry says");
       }
+      md.update(b);
+      n = b.length;
+      bytes.put(rel, b);
+      files.put(rel, LayerEntry.file(rel, b).withMode(exec ? 0755 : 0644));
+    } else {
+      Files.createDirectories(spill);
+      Path f = spillFile(rel);
+      try (OutputStream o = Files.newOutputStream(f, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        int k;
+        while ((k = in.read(buffer)) > 0) {
+          md.update(buffer, 0, k);
+          o.write(buffer, 0, k);
+          n += k;
+        }
+      }
+      files.put(rel, LayerEntry.file(rel, f).withMode(exec ? 0755 : 0644));
     }
-    setMode(out, exec);
     return new RecordEntry(relative(distInfoPath, dest), Optional.of(RecordEntry.sha256(md.digest())), Optional.of(n));
   }
 
@@ -180,16 +231,15 @@ public final class WheelUnpacker {
     return writeBytes(fn, dest, all, true, distInfoPath);
   }
 
-  private RecordEntry writeBytes(String fn, String dest, byte[] bytes, boolean exec, String distInfoPath)
+  private RecordEntry writeBytes(String fn, String dest, byte[] content, boolean exec, String distInfoPath)
       throws IOException {
+    String rel = target(fn, dest);
     claim(fn, dest);
-    Path out = target(fn, dest);
-    Files.createDirectories(out.getParent());
-    Files.write(out, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    setMode(out, exec);
+    bytes.put(rel, content);
+    files.put(rel, LayerEntry.file(rel, content).withMode(exec ? 0755 : 0644));
     MessageDigest md = RecordEntry.sha256();
-    return new RecordEntry(relative(distInfoPath, dest), Optional.of(RecordEntry.sha256(md.digest(bytes))),
-        Optional.of((long) bytes.length));
+    return new RecordEntry(relative(distInfoPath, dest), Optional.of(RecordEntry.sha256(md.digest(content))),
+        Optional.of((long) content.length));
   }
 
   /** A launcher script: imports the entry point's object and exits with what it returns. */
@@ -225,27 +275,14 @@ public final class WheelUnpacker {
     }
   }
 
-  /** The file below the root for an image path; refuses anything that would leave the root or follow a link. */
-  private Path target(String fn, String imagePath) throws IOException {
+  /** The layer path (no leading '/') of an image path; refuses anything that is not a plain absolute path. */
+  private String target(String fn, String imagePath) throws IOException {
     String rel = imagePath.substring(1);
     Wheel.checkPath(fn, rel);
-    Path out = root.resolve(rel).normalize();
-    if (!out.startsWith(root)) {
-      throw new WheelException(fn + ": " + imagePath + " escapes the install root; refusing the wheel");
+    if (rel.endsWith("/") || rel.contains("//") || rel.contains("/./") || rel.startsWith("./")) {
+      throw new WheelException(fn + ": " + imagePath + " is not a plain file path; refusing the wheel");
     }
-    for (Path p = out.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
-      if (Files.isSymbolicLink(p)) {
-        throw new WheelException(fn + ": " + imagePath + " would be written through a symbolic link");
-      }
-    }
-    if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
-      throw new FileAlreadyExistsException(out.toString());
-    }
-    return out;
-  }
-
-  private static void setMode(Path p, boolean exec) throws IOException {
-    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
+    return rel;
   }
 
   /** {@code path} relative to the directory that holds the .dist-info directory, as RECORD writes it. */

@@ -148,17 +148,24 @@ public final class WheelhouseBuilder {
           Path tmp = Files.createDirectories(r.output()).resolve("." + t.name() + ".tmp");
           WheelInstaller.deleteTree(tmp);
           Files.createDirectories(tmp);
+          // copy out of the store (verified while read) and check each wheel, in parallel
+          List<Future<Chosen>> copies = new ArrayList<>();
           for (SimpleIndexClient.IndexFile f : perTarget.get(t.name())) {
             String sha = shaOf.get(f.filename());
             Digest d = Digest.parse("sha256:" + sha);
             Path out = tmp.resolve(f.filename());
-            try (InputStream in = store.open(d)) {
-              Files.copy(in, out);
-            }
-            try (Wheel w = Wheel.open(out)) {
-              chosen.add(new Chosen(w.filename().project(), w.metadata().version(), f.filename(), sha, f.displayUrl()));
-            }
-            layers.add(Descriptor.of(WHEEL_MEDIA_TYPE, d, Files.size(out)).withAnnotation(TITLE, f.filename()));
+            copies.add(pool.submit(() -> {
+              try (InputStream in = store.open(d)) {
+                Files.copy(in, out);
+              }
+              try (Wheel w = Wheel.open(out)) {
+                return new Chosen(w.filename().project(), w.metadata().version(), f.filename(), sha, f.displayUrl());
+              }
+            }));
+            layers.add(Descriptor.of(WHEEL_MEDIA_TYPE, d, store.size(d)).withAnnotation(TITLE, f.filename()));
+          }
+          for (Future<Chosen> c : copies) {
+            chosen.add(get(c));
           }
           writeManifest(tmp.resolve(Wheelhouse.MANIFEST), t, r.lock(), chosen);
           WheelInstaller.deleteTree(dir);
@@ -188,18 +195,22 @@ public final class WheelhouseBuilder {
 
   private static void wait(List<Future<?>> fs) throws IOException, InterruptedException {
     for (Future<?> f : fs) {
-      try {
-        f.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        Throwable c = e.getCause();
-        if (c instanceof IOException io) {
-          throw io;
-        }
-        if (c instanceof RuntimeException re) {
-          throw re;
-        }
-        throw new IOException(c);
+      get(f);
+    }
+  }
+
+  private static <T> T get(Future<T> f) throws IOException, InterruptedException {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) {
+        throw io;
       }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
     }
   }
 

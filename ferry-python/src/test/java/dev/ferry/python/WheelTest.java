@@ -121,24 +121,27 @@ class WheelTest {
   @Test
   void unpack_spreadsDataDirsAndWritesLaunchersAndRecord() throws Exception {
     Path f = TestWheels.write(tmp, "demo-1.0-py3-none-any.whl", TestWheels.pure("demo", "1.0"));
-    Path root = Files.createDirectory(tmp.resolve("root"));
     InstallLayout layout = InstallLayout.prefix("/usr/local", "/usr/bin/python3.11", "3.11", "dist-packages");
+    WheelUnpacker u = new WheelUnpacker(layout, tmp.resolve("spill"));
     WheelUnpacker.Installed inst;
     try (Wheel w = Wheel.open(f)) {
-      inst = new WheelUnpacker(root, layout).install(w, "https://user:secret@pypi.example/demo-1.0-py3-none-any.whl", "ab");
+      inst = u.install(w, "https://user:secret@pypi.example/demo-1.0-py3-none-any.whl", "ab");
     }
-    Path site = root.resolve("usr/local/lib/python3.11/dist-packages");
-    assertThat(site.resolve("demo/__init__.py")).exists();
-    assertThat(root.resolve("usr/local/share/demo/readme.txt")).hasContent("data");
-    assertThat(root.resolve("usr/local/include/python3.11/demo/demo.h")).exists();
-    assertThat(Files.readString(root.resolve("usr/local/bin/demo-tool"))).startsWith("#!/usr/bin/python3.11\n");
-    assertThat(Files.readString(root.resolve("usr/local/bin/demo-hello")))
+    String site = "/usr/local/lib/python3.11/dist-packages/";
+    assertThat(u.content(site + "demo/__init__.py")).isPresent();
+    assertThat(text(u, "/usr/local/share/demo/readme.txt")).isEqualTo("data\n");
+    assertThat(u.content("/usr/local/include/python3.11/demo/demo.h")).isPresent();
+    assertThat(text(u, "/usr/local/bin/demo-tool")).startsWith("#!/usr/bin/python3.11\n");
+    assertThat(text(u, "/usr/local/bin/demo-hello"))
         .startsWith("#!/usr/bin/python3.11\n").contains("from demo import main", "sys.exit(main())");
-    assertThat(Files.isExecutable(root.resolve("usr/local/bin/demo-hello"))).isTrue();
-    assertThat(site.resolve("demo-1.0.dist-info/INSTALLER")).hasContent("ferry");
-    String direct = Files.readString(site.resolve("demo-1.0.dist-info/direct_url.json"));
+    assertThat(u.executable("/usr/local/bin/demo-hello")).isTrue();
+    assertThat(u.executable(site + "demo/__init__.py")).isFalse();
+    assertThat(text(u, site + "demo-1.0.dist-info/INSTALLER")).isEqualTo("ferry\n");
+    String direct = text(u, site + "demo-1.0.dist-info/direct_url.json");
     assertThat(direct).contains("https://pypi.example/demo-1.0-py3-none-any.whl").doesNotContain("secret");
-    String record = Files.readString(site.resolve("demo-1.0.dist-info/RECORD"));
+    assertThat(u.entries()).extracting(dev.ferry.oci.layer.LayerEntry::path)
+        .contains("usr/", "usr/local/bin/", "usr/local/bin/demo-hello").isSorted();
+    String record = text(u, site + "demo-1.0.dist-info/RECORD");
     assertThat(record).contains("../../../bin/demo-hello,sha256=", "demo-1.0.dist-info/INSTALLER,sha256=",
         "demo-1.0.dist-info/RECORD,,\n");
     assertThat(inst.scripts()).contains("/usr/local/bin/demo-hello", "/usr/local/bin/demo-tool");
@@ -150,8 +153,7 @@ class WheelTest {
     Map<String, byte[]> other = TestWheels.pure("other", "1.0");
     other.put("demo/__init__.py", new byte[] {1});
     Path b = TestWheels.write(tmp, "other-1.0-py3-none-any.whl", other);
-    Path root = Files.createDirectory(tmp.resolve("root"));
-    WheelUnpacker u = new WheelUnpacker(root, InstallLayout.prefix("/usr", "/usr/bin/python3.12", "3.12", "site-packages"));
+    WheelUnpacker u = new WheelUnpacker(InstallLayout.prefix("/usr", "/usr/bin/python3.12", "3.12", "site-packages"), tmp);
     try (Wheel w = Wheel.open(a)) {
       u.install(w, "file:///a", "00");
     }
@@ -159,5 +161,9 @@ class WheelTest {
       assertThatThrownBy(() -> u.install(w, "file:///b", "00"))
           .hasMessageContaining("other-1.0-py3-none-any.whl and demo-1.0-py3-none-any.whl both install");
     }
+  }
+
+  private static String text(WheelUnpacker u, String path) throws Exception {
+    return new String(u.content(path).orElseThrow(), StandardCharsets.UTF_8);
   }
 }
