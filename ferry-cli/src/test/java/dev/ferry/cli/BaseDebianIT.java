@@ -31,6 +31,12 @@ class BaseDebianIT {
 
   @BeforeEach
   void setUp() throws IOException {
+    requireMmdebstrapAndMirror();
+    ferry = new Cli(tmp.resolve("store"));
+  }
+
+  /** Skips (or under CI fails) unless root, mmdebstrap and apt's Debian mirror (bookworm) are there. */
+  static void requireMmdebstrapAndMirror() throws IOException {
     precondition(Peers.isRoot(), "ferry base debian needs root (mmdebstrap's root mode)");
     Peers.require("mmdebstrap");
     String mirror = DebianBootstrap.detectMirror(Path.of("/etc/apt"));
@@ -39,10 +45,9 @@ class BaseDebianIT {
     } catch (IOException e) {
       precondition(false, "the Debian mirror is not reachable: " + e.getMessage());
     }
-    ferry = new Cli(tmp.resolve("store"));
   }
 
-  private static void precondition(boolean ok, String why) {
+  static void precondition(boolean ok, String why) {
     if (ok) {
       return;
     }

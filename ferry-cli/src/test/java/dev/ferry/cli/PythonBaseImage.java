@@ -1,14 +1,11 @@
 package dev.ferry.cli;
 
-import dev.ferry.build.debian.DebianBootstrap;
-import dev.ferry.testing.Peers;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 
 /**
  * A Debian bookworm image with python3 (and python3-cryptography, which protected code needs), made once per machine
@@ -23,11 +20,12 @@ final class PythonBaseImage {
 
   /** Imports the cached image into the test's store as {@code name}; builds the cache first when missing. */
   static void importInto(Cli ferry, String name) throws IOException {
-    Path cache = ensure("amd64");
+    Path cache = ensure(dev.ferry.build.debian.DebianBootstrap.debianArch(dev.ferry.oci.Platform.host()));
     ferry.ok("import", cache.toString(), "-t", name);
   }
 
   /** The cached store holding {@link #NAME}; skips the test where it cannot be built (not root, no mirror). */
+  @SuppressWarnings("try") // the lock is held for the block, not used in it
   static synchronized Path ensure(String arch) throws IOException {
     Path root = Path.of(System.getProperty("user.home"), ".cache", "ferry", "python");
     Path store = root.resolve("base-bookworm-" + arch + "-" + PACKAGES.replace(',', '-'));
@@ -38,14 +36,7 @@ final class PythonBaseImage {
           && Files.readString(store.resolve("index.json")).contains(NAME.substring(0, NAME.indexOf(':')))) {
         return store;
       }
-      precondition(Peers.isRoot(), "building the python base image needs root (mmdebstrap)");
-      Peers.require("mmdebstrap");
-      String mirror = DebianBootstrap.detectMirror(Path.of("/etc/apt"));
-      try {
-        DebianBootstrap.epoch(Map.of(), mirror, "bookworm");
-      } catch (IOException e) {
-        precondition(false, "the Debian mirror is not reachable: " + e.getMessage());
-      }
+      BaseDebianIT.requireMmdebstrapAndMirror();
       Cli.Run r = new Cli(store).run("base", "debian", "--suite", "bookworm", "--packages", PACKAGES,
           "--platform", "linux/" + arch, "-t", NAME);
       if (r.exitCode() != 0) {
@@ -53,15 +44,5 @@ final class PythonBaseImage {
       }
       return store;
     }
-  }
-
-  private static void precondition(boolean ok, String why) {
-    if (ok) {
-      return;
-    }
-    if (Peers.required()) {
-      throw new AssertionError(why);
-    }
-    org.junit.jupiter.api.Assumptions.abort(why);
   }
 }

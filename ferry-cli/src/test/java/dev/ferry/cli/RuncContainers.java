@@ -34,7 +34,7 @@ final class RuncContainers implements AutoCloseable {
     ObjectNode process = (ObjectNode) spec.get("process");
     process.put("terminal", false);
     process.putArray("args").addAll(List.of(args).stream().map(json.getNodeFactory()::textNode).toList());
-    var envArray = (com.fasterxml.jackson.databind.node.ArrayNode) process.withArray("env");
+    var envArray = process.withArray("env");
     env.forEach((k, v) -> envArray.add(k + "=" + v));
     json.writeValue(bundle.resolve("config.json").toFile(), spec);
     String id = "ferry-it-" + UUID.randomUUID().toString().substring(0, 8);
@@ -48,9 +48,13 @@ final class RuncContainers implements AutoCloseable {
   }
 
   @Override
-  public void close() throws Exception {
-    for (String id : ids) {
-      Processes.run(runc.toString(), "--root", state.toString(), "delete", "-f", id);
+  public void close() throws java.io.IOException {
+    try {
+      for (String id : ids) {
+        Processes.run(runc.toString(), "--root", state.toString(), "delete", "-f", id);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
