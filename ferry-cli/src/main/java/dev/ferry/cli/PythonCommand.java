@@ -233,6 +233,9 @@ final class PythonCommand implements Runnable {
     @Option(names = "--compression", paramLabel = "gzip|zstd|none", description = "Layer compression (default: gzip).")
     MediaType.Compression compression = MediaType.Compression.GZIP;
 
+    @Option(names = "--compile", description = "Also write bytecode (hash-based .pyc, reproducible), compiled by the image's own python under runc (root).")
+    boolean compile;
+
     @Override
     int execute() throws Exception {
       Optional<PythonTarget> t;
@@ -243,7 +246,7 @@ final class PythonCommand implements Runnable {
       }
       OciStore store = store();
       WheelInstaller.Request r = new WheelInstaller.Request(Images.require(store, image), platform(platform), wheelhouse,
-          Optional.of(tag), t, compression, LayerWriter.sourceDateEpoch(), false);
+          Optional.of(tag), t, compression, LayerWriter.sourceDateEpoch(), compile);
       WheelInstaller.Result res = new WheelInstaller(store, this::info).install(r);
       if (json()) {
         ObjectNode o = Json.object();

@@ -77,6 +77,31 @@ class PythonInstallIT {
   }
 
   @Test
+  void install_compile_addsHashBasedPycsThatPythonUses_andStaysReproducible() throws Exception {
+    Path wh = Files.createDirectories(tmp.resolve("wheelhouse"));
+    Files.copy(PythonWheels.pure(tmp, "ferrydemo", "1.0"), wh.resolve("ferrydemo-1.0-py3-none-any.whl"));
+
+    String first = ferry.ok("python", "install", "--compile", "--image", "pybase:1", "--wheelhouse", wh.toString(), "-t", "c:1").lastLine();
+    String second = ferry.ok("python", "install", "--compile", "--image", "pybase:1", "--wheelhouse", wh.toString(), "-t", "c:2").lastLine();
+    assertThat(second).as("hash-based pycs keep the layer reproducible").isEqualTo(first);
+
+    Path bundle = tmp.resolve("bundle");
+    ferry.ok("unpack", "--bundle", "c:1", bundle.toString());
+    Path site = bundle.resolve("rootfs/usr/local/lib/python3.11/dist-packages");
+    Path pyc = site.resolve("ferrydemo/__pycache__/__init__.cpython-311.pyc");
+    assertThat(pyc).isNotEmptyFile();
+    byte[] head = java.util.Arrays.copyOf(Files.readAllBytes(pyc), 8);
+    assertThat(head[4] & 0xff).as("PEP 552 flags: hash-based, unchecked").isEqualTo(1);
+    assertThat(Files.readString(site.resolve("ferrydemo-1.0.dist-info/RECORD")))
+        .contains("ferrydemo/__pycache__/__init__.cpython-311.pyc,sha256=");
+    // python finds and uses it: no new pyc is written next to it on a read-only import
+    Processes.Result r = run(bundle, "python3", "-c",
+        "import sys; sys.dont_write_bytecode = True; import ferrydemo; print(ferrydemo.__spec__.cached)");
+    assertThat(r.exitCode()).as(r.stderr()).isZero();
+    assertThat(r.stdout().strip()).isEqualTo("/usr/local/lib/python3.11/dist-packages/ferrydemo/__pycache__/__init__.cpython-311.pyc");
+  }
+
+  @Test
   void install_tamperedWheel_refusedNamingTheFile_andStoreUnchanged() throws Exception {
     Path wh = Files.createDirectories(tmp.resolve("wheelhouse"));
     Path good = PythonWheels.pure(tmp, "ferrydemo", "1.0");

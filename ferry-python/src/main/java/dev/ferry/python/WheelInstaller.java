@@ -28,7 +28,7 @@ import java.util.function.Consumer;
 /**
  * Installs a wheelhouse into an image without pip: detects the image's Python ({@link ImagePython}), picks the best
  * wheel of every project for it ({@link Wheelhouse#select}), verifies and spreads them ({@link WheelUnpacker}) into
- * a staging directory, and
+ * layer entries, optionally byte-compiles them with the image's own interpreter under runc ({@link Bytecode}), and
  * appends the result to the image as one reproducible layer. The new image is named only after every blob is
  * stored; a refused wheel leaves the store's names untouched. Thread-safe (no shared state besides the store).
  *
@@ -93,10 +93,8 @@ public final class WheelInstaller {
         }
         log.accept("installed " + e.name().filename());
       }
-      boolean compiled = false;
       if (r.compile()) {
-        throw new WheelException("--compile is not supported yet: bytecode is left to the interpreter"
-            + " (it writes __pycache__ at first import where the site directory is writable)");
+        new Bytecode(store, log).compile(base, unpacker, py.layout(), Files.createDirectory(staging.resolve("compile")));
       }
       LayerWriter writer = LayerWriter.builder().compression(r.compression()).epoch(r.epoch()).build();
       WrittenLayer layer;
@@ -124,7 +122,7 @@ public final class WheelInstaller {
         if (r.tag().isPresent()) {
           store.tag(Images.storeName(r.tag().get()), top);
         }
-        return new Result(top, layerDesc, target, py.layout(), installed, compiled);
+        return new Result(top, layerDesc, target, py.layout(), installed, r.compile());
       }
     } finally {
       deleteTree(staging);

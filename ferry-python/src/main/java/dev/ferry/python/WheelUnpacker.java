@@ -91,6 +91,62 @@ public final class WheelUnpacker {
   }
 
   private final Map<String, byte[]> bytes = new HashMap<>();
+  /** Wheel file name → its RECORD's image path and entries, so bytecode added later can be recorded too. */
+  private final Map<String, Map.Entry<String, List<RecordEntry>>> records = new HashMap<>();
+
+  /** Whether an image path is a file this unpacker installed. */
+  public boolean installs(String imagePath) {
+    return files.containsKey(imagePath.substring(1));
+  }
+
+  /**
+   * Adds a compiled {@code .pyc} for an installed module and lists it in the owning wheel's RECORD (as pip does).
+   *
+   * @throws IllegalArgumentException when the path is not in a {@code __pycache__} beside an installed module
+   */
+  public void addBytecode(String imagePath, byte[] pyc) throws IOException {
+    Path p = Path.of(imagePath);
+    String name = p.getFileName().toString();
+    String source = p.getParent().getParent().resolve(name.substring(0, name.indexOf('.')) + ".py").toString();
+    String fn = owners.get(source);
+    if (fn == null || !p.getParent().getFileName().toString().equals("__pycache__")) {
+      throw new IllegalArgumentException("bytecode " + imagePath + " belongs to no installed module");
+    }
+    Map.Entry<String, List<RecordEntry>> rec = records.get(fn);
+    String distInfoPath = rec.getKey().substring(0, rec.getKey().length() - "/RECORD".length());
+    String rel = target(fn, imagePath);
+    claim(fn, imagePath);
+    bytes.put(rel, pyc);
+    files.put(rel, LayerEntry.file(rel, pyc).withMode(0644));
+    rec.getValue().add(new RecordEntry(relative(distInfoPath, imagePath),
+        Optional.of(RecordEntry.sha256(RecordEntry.sha256().digest(pyc))), Optional.of((long) pyc.length)));
+    byte[] record = recordBytes(rec.getValue());
+    String recordRel = rec.getKey().substring(1);
+    bytes.put(recordRel, record);
+    files.put(recordRel, LayerEntry.file(recordRel, record).withMode(0644));
+  }
+
+  private static byte[] recordBytes(List<RecordEntry> record) {
+    StringBuilder sb = new StringBuilder();
+    record.stream().map(RecordEntry::toLine).sorted().forEach(l -> sb.append(l).append('\n'));
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** Writes every installed file below {@code root} (an unpacked image), for running tools over them. */
+  public void materialize(Path root) throws IOException {
+    for (Map.Entry<String, LayerEntry> e : files.entrySet()) {
+      Path out = root.resolve(e.getKey());
+      Files.createDirectories(out.getParent());
+      Path spilled = spillFile(e.getKey());
+      if (bytes.containsKey(e.getKey())) {
+        Files.write(out, bytes.get(e.getKey()));
+      } else {
+        Files.copy(spilled, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      Files.setPosixFilePermissions(out, java.nio.file.attribute.PosixFilePermissions.fromString(
+          (e.getValue().mode() & 0111) != 0 ? "rwxr-xr-x" : "rw-r--r--"));
+    }
+  }
 
   private Path spillFile(String rel) {
     return spill.resolve(Integer.toHexString(rel.hashCode()) + "-" + rel.length());
@@ -173,9 +229,8 @@ public final class WheelUnpacker {
     installed.add(distInfoPath + "/direct_url.json");
     String recordDest = distInfoPath + "/RECORD";
     record.add(new RecordEntry(relative(distInfoPath, recordDest), Optional.empty(), Optional.empty()));
-    StringBuilder sb = new StringBuilder();
-    record.stream().map(RecordEntry::toLine).sorted().forEach(l -> sb.append(l).append('\n'));
-    writeBytes(fn, recordDest, sb.toString().getBytes(StandardCharsets.UTF_8), false, distInfoPath);
+    writeBytes(fn, recordDest, recordBytes(record), false, distInfoPath);
+    records.put(fn, Map.entry(recordDest, record));
     installed.add(recordDest);
     return new Installed(wheel.filename().project(), wheel.metadata().version(), fn, distInfoPath, installed, scripts);
   }
