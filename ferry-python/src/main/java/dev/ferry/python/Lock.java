@@ -20,8 +20,7 @@ import java.util.regex.Pattern;
  * A pinned lock: every package with one exact version and the SHA-256 hashes its files may have. Read from a
  * {@code requirements.txt} with {@code ==} pins and {@code --hash=sha256:} options (as {@code pip-compile
  * --generate-hashes} and {@code uv pip compile --generate-hashes} write it) or from a PEP 751 {@code pylock.toml}.
- * Environment markers are kept but not evaluated: every locked package goes into every target's wheelhouse.
- * Immutable.
+ * Environment markers are kept; {@link WheelhouseBuilder} evaluates them per target ({@link Markers}). Immutable.
  */
 public record Lock(Path source, List<Package> packages) {
   private static final Pattern REQ =
@@ -143,7 +142,7 @@ public record Lock(Path source, List<Package> packages) {
     if (prev != null) {
       if (!Names.sameVersion(prev.version(), p.version())) {
         throw new WheelException(where + ": " + p.name() + " is locked twice (" + prev.version() + " and " + p.version()
-            + "); one target per lock file (markers are not evaluated)");
+            + "); one version per package and lock file");
       }
       Set<String> sha = new LinkedHashSet<>(prev.sha256());
       sha.addAll(p.sha256());

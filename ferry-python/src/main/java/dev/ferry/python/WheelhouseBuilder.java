@@ -82,6 +82,14 @@ public final class WheelhouseBuilder {
     try {
       List<Future<?>> fs = new ArrayList<>();
       for (Lock.Package p : r.lock().packages()) {
+        boolean anyTarget = false;
+        for (PythonTarget t : r.targets()) {
+          anyTarget |= applies(p, t);
+        }
+        if (!anyTarget) {
+          candidates.put(p.project(), List.of());
+          continue;
+        }
         fs.add(pool.submit(() -> {
           candidates.put(p.project(), candidates(r, p));
           return null;
@@ -96,6 +104,9 @@ public final class WheelhouseBuilder {
         PythonTarget.Ranking ranking = t.ranking();
         List<SimpleIndexClient.IndexFile> chosen = new ArrayList<>();
         for (Lock.Package p : r.lock().packages()) {
+          if (!applies(p, t)) {
+            continue; // its environment marker excludes this target
+          }
           List<SimpleIndexClient.IndexFile> files = candidates.get(p.project());
           List<SimpleIndexClient.IndexFile> wheels = new ArrayList<>();
           boolean sdist = false;
@@ -190,6 +201,17 @@ public final class WheelhouseBuilder {
       }
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  private static boolean applies(Lock.Package p, PythonTarget t) throws WheelException {
+    if (p.marker().isEmpty()) {
+      return true;
+    }
+    try {
+      return Markers.evaluate(p.marker().get(), t);
+    } catch (IllegalArgumentException e) {
+      throw new WheelException(p.project() + " " + p.version() + ": " + e.getMessage());
     }
   }
 
