@@ -41,6 +41,7 @@ public final class SimpleIndexClient {
   private final List<Index> indexes;
   private final List<Path> findLinks;
   private final HttpClient http;
+  private final java.util.Map<Path, List<Path>> listings = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** One index: its URL without credentials, and the Basic auth header (empty without credentials). */
   private record Index(URI url, String host, Optional<String> authorization) {}
@@ -82,16 +83,26 @@ public final class SimpleIndexClient {
       out.addAll(fromIndex(ix, norm));
     }
     for (Path dir : findLinks) {
-      try (Stream<Path> s = Files.list(dir)) {
-        for (Path f : s.sorted().toList()) {
-          String fn = f.getFileName().toString();
-          if (matchesProject(fn, norm)) {
-            out.add(new IndexFile(fn, f.toAbsolutePath().toUri(), Optional.empty(), false));
-          }
+      for (Path f : listing(dir)) {
+        String fn = f.getFileName().toString();
+        if (matchesProject(fn, norm)) {
+          out.add(new IndexFile(fn, f.toAbsolutePath().toUri(), Optional.empty(), false));
         }
       }
     }
     return out;
+  }
+
+  /** A find-links directory's files, listed once per client (a lock asks for every package). */
+  private List<Path> listing(Path dir) throws IOException {
+    List<Path> l = listings.get(dir);
+    if (l == null) {
+      try (Stream<Path> s = Files.list(dir)) {
+        l = s.sorted().toList();
+      }
+      listings.put(dir, l);
+    }
+    return l;
   }
 
   /** Whether a file name (wheel or sdist) belongs to the project. */
