@@ -33,6 +33,12 @@ import picocli.CommandLine.Command;
       ImageCommand.class,
       BaseImageCommand.class,
       ServeCommand.class,
+      InitCommand.class,
+      SpecCommand.class,
+      KeygenCommand.class,
+      PackCommand.class,
+      BundleCommand.class,
+      InventoryCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

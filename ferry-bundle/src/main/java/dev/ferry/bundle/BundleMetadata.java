@@ -1,0 +1,72 @@
+package dev.ferry.bundle;
+
+import dev.ferry.oci.Index;
+import dev.ferry.oci.MediaType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
+/**
+ * The metadata at the head of a bundle (lock, signature, index), read without touching the blobs: for
+ * {@code inspect} and for packing a delta {@code --since} an earlier bundle. Nothing here is verified beyond
+ * parsing; {@link BundleVerifier} does that. Immutable.
+ *
+ * @param lock the lock
+ * @param index the layout's index
+ * @param signed whether a signature entry is there
+ */
+public record BundleMetadata(BundleLock lock, Index index, boolean signed) {
+  /** Reads the entries before the first blob. */
+  public static BundleMetadata read(BundleFile bundle) throws IOException {
+    String label = bundle.path().getFileName().toString();
+    Map<String, byte[]> meta = new HashMap<>();
+    try (InputStream in = bundle.tarStream(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        if (e.getName().startsWith("blobs/")) {
+          if (meta.containsKey(BundleFormat.LOCK) && meta.containsKey(BundleFormat.INDEX)) {
+            break;
+          }
+          continue;
+        }
+        if (e.isFile() && e.getSize() < (64 << 20)) {
+          meta.put(e.getName(), tar.readAllBytes());
+        }
+      }
+    }
+    if (!meta.containsKey(BundleFormat.LOCK) || !meta.containsKey(BundleFormat.INDEX)) {
+      throw new BundleException(label + " has no " + BundleFormat.LOCK + " or " + BundleFormat.INDEX + "; it is not a Ferry bundle");
+    }
+    BundleLock lock = BundleLock.parse(meta.get(BundleFormat.LOCK), label + "'s " + BundleFormat.LOCK);
+    Index index;
+    try {
+      index = Index.parse(meta.get(BundleFormat.INDEX), Optional.of(MediaType.OCI_INDEX.value()));
+    } catch (IllegalArgumentException e) {
+      throw new BundleException(label + ": " + BundleFormat.INDEX + " is not a valid OCI index: " + e.getMessage());
+    }
+    return new BundleMetadata(lock, index, meta.containsKey(BundleFormat.SIGNATURE));
+  }
+
+  /** One small blob (an SBOM, a manifest) of {@code bundle}, its digest checked; documents sit before the layers. */
+  public static byte[] readBlob(BundleFile bundle, dev.ferry.oci.Digest d) throws IOException {
+    String want = BundleFormat.blobPath(d);
+    try (InputStream in = bundle.tarStream(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        if (e.getName().equals(want)) {
+          if (e.getSize() > (64 << 20)) {
+            throw new BundleException(want + " is " + e.getSize() + " bytes, too large to read into memory");
+          }
+          byte[] b = tar.readAllBytes();
+          if (!dev.ferry.oci.Digest.sha256(b).equals(d)) {
+            throw new BundleException(bundle.path().getFileName() + ": entry " + want + " is corrupt; 'ferry bundle verify' it");
+          }
+          return b;
+        }
+      }
+    }
+    throw new BundleException(bundle.path().getFileName() + " does not hold blob " + d);
+  }
+}
