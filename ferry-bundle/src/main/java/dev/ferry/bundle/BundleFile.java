@@ -20,6 +20,8 @@ import java.util.List;
  * pushes and serving. Thread-safe for positional reads.
  */
 public final class BundleFile implements AutoCloseable {
+  /** Split sizes are whole multiples of this, so that a cut part can be told from a full one. */
+  public static final long PART_UNIT = 1 << 20;
   private static final byte[] ZSTD_MAGIC = {(byte) 0x28, (byte) 0xB5, (byte) 0x2F, (byte) 0xFD};
 
   private final Path path;
@@ -28,9 +30,11 @@ public final class BundleFile implements AutoCloseable {
   private final FileChannel[] channels;
   private final long size;
   private final boolean zstd;
+  private final boolean split;
 
-  private BundleFile(Path path, List<Path> parts) throws IOException {
+  private BundleFile(Path path, List<Path> parts, boolean split) throws IOException {
     this.path = path;
+    this.split = split;
     this.parts = List.copyOf(parts);
     this.starts = new long[parts.size()];
     this.channels = new FileChannel[parts.size()];
@@ -80,25 +84,31 @@ public final class BundleFile implements AutoCloseable {
               + " exists); copy every part of " + base.getFileName() + " next to each other");
         }
       }
-      // Pack writes every part but the last at the split size; a shorter one before the last was cut in copying.
+      // Pack writes every part but the last at the split size, a whole number of MiB; a part before the last that
+      // is shorter than another, or not whole MiB, was cut in copying.
       long full = 0;
       for (Path p : parts) {
         full = Math.max(full, Files.size(p));
       }
       for (int i = 0; i < parts.size() - 1; i++) {
-        if (Files.size(parts.get(i)) < full) {
+        if (Files.size(parts.get(i)) < full || Files.size(parts.get(i)) % PART_UNIT != 0) {
           throw new BundleException("split part " + parts.get(i).getFileName() + " is truncated (" + Files.size(parts.get(i))
               + " of " + full + " bytes); copy it again");
         }
       }
-      return new BundleFile(base, parts);
+      return new BundleFile(base, parts, true);
     }
-    return new BundleFile(path, List.of(path));
+    return new BundleFile(path, List.of(path), false);
   }
 
   /** The bundle's name as given (without a part suffix). */
   public Path path() {
     return path;
+  }
+
+  /** Whether it was opened from numbered split parts. */
+  public boolean split() {
+    return split;
   }
 
   public List<Path> parts() {

@@ -122,7 +122,7 @@ public final class BundleVerifier {
 
   private static BundleException truncated(BundleFile bundle, String label, String entry, Throwable cause) {
     String where = entry == null ? "before its first entry" : "in entry " + entry;
-    String part = bundle.parts().size() > 1
+    String part = bundle.split()
         ? " (the last part, " + bundle.parts().get(bundle.parts().size() - 1).getFileName() + ", is truncated or a later part is missing)"
         : "";
     String why = cause == null || cause.getMessage() == null ? "" : ": " + cause.getMessage();
@@ -144,6 +144,14 @@ public final class BundleVerifier {
         throw new SignatureException(label + " is not signed (no " + BundleFormat.SIGNATURE + "); ask the sender for a signed bundle");
       }
       Signatures.check(key.get(), lockBytes, meta.get(BundleFormat.SIGNATURE), label + "'s " + BundleFormat.LOCK);
+    }
+    Map<String, String> sums = sums(label, meta);
+    // The metadata entries first: damage to the lock or index is then named as such, not by its consequences.
+    for (String f : new String[] {BundleFormat.LAYOUT, BundleFormat.LOCK, BundleFormat.INDEX}) {
+      if (!Digest.sha256(meta.get(f)).hex().equals(sums.get(f))) {
+        throw new BundleException(label + ": entry " + f + " does not match its line in " + BundleFormat.CHECKSUMS
+            + " (one of them was damaged after packing)");
+      }
     }
     BundleLock lock = BundleLock.parse(lockBytes, label + "'s " + BundleFormat.LOCK);
     byte[] indexBytes = meta.get(BundleFormat.INDEX);
@@ -176,16 +184,11 @@ public final class BundleVerifier {
         throw new BundleException(label + ": index.json names " + root.digest() + " that the bundle does not hold");
       }
     }
-    checkSums(label, meta, lock);
+    checkSums(label, meta, lock, sums);
     return new Report(lock, index, signed, key.isPresent(), entries, hashed, Map.copyOf(offsets));
   }
 
-  private static void checkSums(String label, Map<String, byte[]> meta, BundleLock lock) throws BundleException {
-    Map<String, String> expected = new LinkedHashMap<>();
-    for (String f : new String[] {BundleFormat.LAYOUT, BundleFormat.LOCK, BundleFormat.INDEX}) {
-      expected.put(f, Digest.sha256(meta.get(f)).hex());
-    }
-    lock.blobs().forEach(b -> expected.put(BundleFormat.blobPath(b.digest()), b.digest().hex()));
+  private static Map<String, String> sums(String label, Map<String, byte[]> meta) throws BundleException {
     Map<String, String> listed = new LinkedHashMap<>();
     for (String line : new String(meta.get(BundleFormat.CHECKSUMS), StandardCharsets.UTF_8).split("\n")) {
       if (line.isBlank()) {
@@ -197,6 +200,15 @@ public final class BundleVerifier {
       }
       listed.put(line.substring(66), line.substring(0, 64));
     }
+    return listed;
+  }
+
+  private static void checkSums(String label, Map<String, byte[]> meta, BundleLock lock, Map<String, String> listed) throws BundleException {
+    Map<String, String> expected = new LinkedHashMap<>();
+    for (String f : new String[] {BundleFormat.LAYOUT, BundleFormat.LOCK, BundleFormat.INDEX}) {
+      expected.put(f, Digest.sha256(meta.get(f)).hex());
+    }
+    lock.blobs().forEach(b -> expected.put(BundleFormat.blobPath(b.digest()), b.digest().hex()));
     for (var e : expected.entrySet()) {
       String have = listed.get(e.getKey());
       if (!e.getValue().equals(have)) {

@@ -131,8 +131,8 @@ final class PackCommand extends BaseCommand {
     }
     try {
       long n = Long.parseLong(v) * mult;
-      if (n < 1024 * 1024) {
-        throw new UsageException("--split must be at least 1M, got '" + value + "'");
+      if (n < BundleFile.PART_UNIT || n % BundleFile.PART_UNIT != 0) {
+        throw new UsageException("--split must be a whole number of MiB (700M, 4G), got '" + value + "'");
       }
       return n;
     } catch (NumberFormatException e) {
