@@ -3,10 +3,10 @@ package dev.ferry.bundle;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.ferry.oci.Descriptor;
 import dev.ferry.oci.Digest;
 import dev.ferry.oci.MediaType;
+import dev.ferry.registry.server.RegistryServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.Executors;
 
 /**
  * {@code ferry bundle serve}: a read-only OCI distribution registry straight from a verified plain bundle, without
@@ -28,14 +27,13 @@ import java.util.concurrent.Executors;
  * @see <a href="https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pull">distribution spec: pull</a>
  */
 public final class BundleServer implements AutoCloseable {
-  private final HttpServer server;
+  private RegistryServer.Served served;
   private final BundleBlobs blobs;
   private final BundleLock lock;
   /** repository → tag → top descriptor */
   private final Map<String, Map<String, Descriptor>> tags = new TreeMap<>();
 
-  private BundleServer(HttpServer server, BundleBlobs blobs, BundleVerifier.Report verified) {
-    this.server = server;
+  private BundleServer(BundleBlobs blobs, BundleVerifier.Report verified) {
     this.blobs = blobs;
     this.lock = verified.lock();
     for (Descriptor d : verified.index().manifests()) {
@@ -51,16 +49,13 @@ public final class BundleServer implements AutoCloseable {
   /** Verifies {@code bundle} and starts serving it on {@code address} (port 0 picks one). */
   public static BundleServer start(BundleFile bundle, BundleVerifier.Report verified, InetSocketAddress address) throws IOException {
     BundleBlobs blobs = new BundleBlobs(bundle, verified);
-    HttpServer http = HttpServer.create(address, 64);
-    BundleServer s = new BundleServer(http, blobs, verified);
-    http.createContext("/", s::handle);
-    http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    http.start();
+    BundleServer s = new BundleServer(blobs, verified);
+    s.served = RegistryServer.serveHandler(address, s::handle);
     return s;
   }
 
   public int port() {
-    return server.getAddress().getPort();
+    return served.port();
   }
 
   /** Repository names served. */
@@ -179,6 +174,6 @@ public final class BundleServer implements AutoCloseable {
 
   @Override
   public void close() {
-    server.stop(0);
+    served.close();
   }
 }
