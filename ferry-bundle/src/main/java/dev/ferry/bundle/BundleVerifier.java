@@ -7,7 +7,6 @@ import dev.ferry.oci.MediaType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -28,6 +27,8 @@ public final class BundleVerifier {
   private static final Set<String> METADATA = Set.of(BundleFormat.LAYOUT, BundleFormat.LOCK, BundleFormat.SIGNATURE,
       BundleFormat.CHECKSUMS, BundleFormat.INDEX);
   private static final int MAX_METADATA = 64 << 20;
+  /** Hashing lanes: SHA-256 runs at about 900 MiB/s per core (DESIGN.md §5), reading far faster. */
+  private static final int LANES = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
   private BundleVerifier() {}
 
@@ -57,12 +58,12 @@ public final class BundleVerifier {
     int entries = 0;
     long hashed = 0;
     String current = null;
-    MessageDigest sha = Digest.Algorithm.SHA256.newMessageDigest();
-    byte[] buf = new byte[1 << 20];
+    java.util.Deque<Pending> pendingHashes = new java.util.ArrayDeque<>();
     Map<Digest, Long> offsets = new HashMap<>();
     try (InputStream raw = bundle.tarStream();
         Counting in = new Counting(raw);
-        TarArchiveInputStream tar = new TarArchiveInputStream(in, 10240, 512)) {
+        TarArchiveInputStream tar = new TarArchiveInputStream(in, 10240, 512);
+        ParallelHasher hasher = new ParallelHasher(LANES, 16)) {
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         long dataOffset = in.count;
         current = e.getName();
@@ -89,10 +90,16 @@ public final class BundleVerifier {
         if (named.isEmpty()) {
           throw new BundleException(label + ": unexpected entry " + current + "; a bundle holds only its metadata and blobs/sha256/*");
         }
-        sha.reset();
+        ParallelHasher.Entry h = hasher.start(e.getSize());
         long n = 0;
-        for (int r; (r = tar.read(buf)) > 0; ) {
-          sha.update(buf, 0, r);
+        while (true) {
+          byte[] buf = h.buffer();
+          int r = tar.read(buf, 0, buf.length);
+          if (r <= 0) {
+            h.add(buf, 0);
+            break;
+          }
+          h.add(buf, r);
           n += r;
           hashed += r;
           progress.accept(hashed);
@@ -100,24 +107,38 @@ public final class BundleVerifier {
         if (n != e.getSize()) {
           throw truncated(bundle, label, current, null);
         }
-        Digest actual = Digest.of(Digest.Algorithm.SHA256, sha.digest());
-        if (!actual.equals(named.get())) {
-          throw new BundleException(label + ": entry " + current + " is corrupt: its content hashes to " + actual
-              + "; the bundle was damaged after packing (copy it again)");
-        }
-        if (blobs.put(actual, n) != null) {
-          throw new BundleException(label + ": entry " + current + " appears twice");
-        }
-        if (!bundle.compressed()) {
-          offsets.put(actual, dataOffset);
-        }
+        pendingHashes.add(new Pending(current, named.get(), n, dataOffset, h.finish()));
+        drain(pendingHashes, false, label, blobs, offsets, bundle);
       }
+      drain(pendingHashes, true, label, blobs, offsets, bundle);
     } catch (BundleException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
       throw truncated(bundle, label, current, e);
     }
     return check(label, meta, blobs, key, entries, hashed, offsets);
+  }
+
+  /** A blob entry whose hash is being computed. */
+  private record Pending(String name, Digest named, long size, long offset, java.util.concurrent.Future<Digest> digest) {}
+
+  /** Checks finished hashes in tar order (all of them when {@code all}); the first mismatch is the one named. */
+  private static void drain(java.util.Deque<Pending> pending, boolean all, String label, Map<Digest, Long> blobs, Map<Digest, Long> offsets,
+      BundleFile bundle) throws IOException {
+    while (!pending.isEmpty() && (all || pending.peekFirst().digest().isDone())) {
+      Pending p = pending.pollFirst();
+      Digest actual = ParallelHasher.get(p.digest());
+      if (!actual.equals(p.named())) {
+        throw new BundleException(label + ": entry " + p.name() + " is corrupt: its content hashes to " + actual
+            + "; the bundle was damaged after packing (copy it again)");
+      }
+      if (blobs.put(actual, p.size()) != null) {
+        throw new BundleException(label + ": entry " + p.name() + " appears twice");
+      }
+      if (!bundle.compressed()) {
+        offsets.put(actual, p.offset());
+      }
+    }
   }
 
   private static BundleException truncated(BundleFile bundle, String label, String entry, Throwable cause) {

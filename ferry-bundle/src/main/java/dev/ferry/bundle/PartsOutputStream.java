@@ -64,6 +64,31 @@ final class PartsOutputStream extends OutputStream {
     }
   }
 
+  /**
+   * Copies {@code length} bytes of {@code source} from {@code position} in the kernel ({@code copy_file_range} or
+   * {@code sendfile}), across part boundaries.
+   */
+  void transferFrom(FileChannel source, long position, long length) throws IOException {
+    while (length > 0) {
+      if (partSize > 0 && inPart == partSize) {
+        next();
+      }
+      long n = partSize > 0 ? Math.min(length, partSize - inPart) : length;
+      long done = 0;
+      while (done < n) {
+        long t = source.transferTo(position + done, n - done, current);
+        if (t <= 0) {
+          throw new java.io.EOFException("source ended at byte " + (position + done) + " while copying into the bundle");
+        }
+        done += t;
+      }
+      inPart += n;
+      total += n;
+      position += n;
+      length -= n;
+    }
+  }
+
   /** Bytes written so far. */
   long total() {
     return total;

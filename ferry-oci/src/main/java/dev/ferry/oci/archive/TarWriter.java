@@ -11,14 +11,14 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a reproducible tar: mtime 0, uid/gid 0 with empty owner names, fixed modes; the caller supplies entries in
- * a deterministic order. Used by the archive exporters and by bundles. POSIX (PAX) headers only where ustar cannot hold a value (names over 100 bytes, entries
+ * a deterministic order. POSIX (PAX) headers only where ustar cannot hold a value (names over 100 bytes, entries
  * of 8 GiB or more). Does not close the caller's stream. Not thread-safe.
  */
-public final class TarWriter {
+final class TarWriter {
   private static final FileTime EPOCH = FileTime.from(Instant.EPOCH);
   private final TarArchiveOutputStream tar;
 
-  public TarWriter(OutputStream out) {
+  TarWriter(OutputStream out) {
     this.tar =
         new TarArchiveOutputStream(
             new OutputStream() {
@@ -42,7 +42,7 @@ public final class TarWriter {
     tar.setAddPaxHeadersForNonAsciiNames(true);
   }
 
-  public void directory(String name) throws IOException {
+  void directory(String name) throws IOException {
     TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/", TarConstants.LF_DIR);
     e.setMode(TarArchiveEntry.DEFAULT_DIR_MODE);
     stamp(e);
@@ -50,7 +50,7 @@ public final class TarWriter {
     tar.closeArchiveEntry();
   }
 
-  public void file(String name, byte[] content) throws IOException {
+  void file(String name, byte[] content) throws IOException {
     TarArchiveEntry e = fileEntry(name, content.length);
     tar.putArchiveEntry(e);
     tar.write(content);
@@ -58,7 +58,7 @@ public final class TarWriter {
   }
 
   /** Writes exactly {@code size} bytes from {@code content}; fewer or more is an error. */
-  public void file(String name, long size, InputStream content) throws IOException {
+  void file(String name, long size, InputStream content) throws IOException {
     tar.putArchiveEntry(fileEntry(name, size));
     byte[] buf = new byte[1 << 20];
     long left = size;
@@ -90,7 +90,7 @@ public final class TarWriter {
   }
 
   /** Writes the end-of-archive records and flushes; the caller's stream stays open. */
-  public void finish() throws IOException {
+  void finish() throws IOException {
     tar.finish();
     tar.flush();
   }
