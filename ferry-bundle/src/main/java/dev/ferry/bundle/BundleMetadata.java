@@ -69,4 +69,40 @@ public record BundleMetadata(BundleLock lock, Index index, boolean signed) {
     }
     throw new BundleException(bundle.path().getFileName() + " does not hold blob " + d);
   }
+
+  /** Visits blob entries in tar order. */
+  @FunctionalInterface
+  public interface BlobVisitor {
+    /** {@code content} is the entry's bytes, valid only during the call. */
+    void visit(dev.ferry.oci.Digest digest, long size, InputStream content) throws IOException;
+  }
+
+  /** Reads the bundle front to back once, handing each blob entry to {@code visitor}. */
+  public static void forEachBlob(BundleFile bundle, BlobVisitor visitor) throws IOException {
+    try (InputStream in = bundle.tarStream(); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+        Optional<dev.ferry.oci.Digest> d = BundleFormat.blobDigest(e.getName());
+        if (d.isPresent() && e.isFile()) {
+          visitor.visit(d.get(), e.getSize(), new dev.ferry.oci.store.VerifyingInputStream(
+              new java.io.FilterInputStream(tar) {
+                @Override
+                public void close() {
+                  // the tar stream stays open for the next entry
+                }
+              }, d.get(), e.getSize(), "entry " + e.getName() + " of " + bundle.path().getFileName()));
+        }
+      }
+    }
+  }
+
+  /** The small blobs {@code wanted} (documents), read in one pass and checked against their digests. */
+  public static Map<dev.ferry.oci.Digest, byte[]> readBlobs(BundleFile bundle, java.util.Set<dev.ferry.oci.Digest> wanted) throws IOException {
+    Map<dev.ferry.oci.Digest, byte[]> out = new HashMap<>();
+    forEachBlob(bundle, (d, size, content) -> {
+      if (wanted.contains(d) && size <= (64 << 20)) {
+        out.put(d, content.readAllBytes());
+      }
+    });
+    return out;
+  }
 }

@@ -69,7 +69,24 @@ public final class BundlePusher {
       throws IOException {
     BundleVerifier.Report verified = BundleVerifier.verify(bundle, o.key(), verifyProgress);
     BundleLock lock = verified.lock();
-    BundleBlobs blobs = new BundleBlobs(bundle, verified);
+    // A plain bundle is read in place, blobs in parallel; a compressed one can only be read front to back.
+    BundleBlobs blobs = bundle.compressed() ? null : new BundleBlobs(bundle, verified);
+    Documents docs;
+    if (blobs != null) {
+      docs = blobs::read;
+    } else {
+      java.util.Set<Digest> wanted = new HashSet<>();
+      lock.blobs().stream().filter(b -> MediaType.find(b.mediaType()).map(t -> t.isManifest() || t.isIndex()).orElse(false))
+          .forEach(b -> wanted.add(b.digest()));
+      Map<Digest, byte[]> read = BundleMetadata.readBlobs(bundle, wanted);
+      docs = d -> {
+        byte[] b = read.get(d);
+        if (b == null) {
+          throw new BundleException(bundle.path().getFileName() + " does not hold document " + d);
+        }
+        return b;
+      };
+    }
     Naming naming = o.naming().orElse(Naming.parse(lock.naming()));
     String prefix = o.prefix().endsWith("/") ? o.prefix().substring(0, o.prefix().length() - 1) : o.prefix();
 
@@ -82,7 +99,7 @@ public final class BundlePusher {
       String source = lock.images().stream().filter(i -> i.nameAndTag().equals(name)).map(BundleLock.LockedImage::source).findFirst()
           .orElse(lock.artifacts().stream().filter(a -> a.nameAndTag().equals(name)).map(BundleLock.LockedArtifact::kind).findFirst().orElse(""));
       Root r = new Root(name, source, Descriptor.of(d.mediaType(), d.digest(), d.size()), dest);
-      collect(blobs, r.top, r);
+      collect(docs, r.top, r);
       roots.add(r);
     }
     Map<Reference, String> seen = new HashMap<>();
@@ -185,14 +202,39 @@ public final class BundlePusher {
         progress.note(line);
       }
     };
-    for (List<Job> phase : List.of(first, rest)) {
-      parallel(phase, Math.max(1, o.parallelism()), j -> {
-        switch (client.pushBlob(j.repository, j.blob, blobs, j.mountFrom, counting)) {
-          case TRANSFERRED -> uploaded.incrementAndGet();
-          case MOUNTED -> mounted.incrementAndGet();
-          case EXISTED -> existing.incrementAndGet();
+    Task<Job> send = j -> {
+      switch (client.pushBlob(j.repository, j.blob, j.source, j.mountFrom, counting)) {
+        case TRANSFERRED -> uploaded.incrementAndGet();
+        case MOUNTED -> mounted.incrementAndGet();
+        case EXISTED -> existing.incrementAndGet();
+      }
+    };
+    if (blobs != null) {
+      for (List<Job> phase : List.of(first, rest)) {
+        parallel(phase.stream().map(j -> j.from(blobs)).toList(), Math.max(1, o.parallelism()), send);
+      }
+    } else {
+      // Front to back, one blob at a time, each as its entry passes; mounts need no bytes.
+      Map<Digest, Job> byDigest = new HashMap<>();
+      first.forEach(j -> byDigest.put(j.blob.digest(), j));
+      BundleMetadata.forEachBlob(bundle, (d, size, content) -> {
+        Job j = byDigest.get(d);
+        if (j != null) {
+          boolean[] opened = {false};
+          send.run(j.from(desc -> {
+            if (opened[0]) {
+              throw new BundleException("the upload of " + d + " must start over, which a zstd-compressed bundle cannot do;"
+                  + " decompress it (zstd -d) and push again");
+            }
+            opened[0] = true;
+            return content;
+          }));
         }
       });
+      parallel(rest.stream().map(j -> j.from(desc -> {
+        throw new BundleException("the registry did not mount " + desc.digest() + " and a zstd-compressed bundle cannot be read"
+            + " again; decompress it (zstd -d) and push again");
+      })).toList(), Math.max(1, o.parallelism()), send);
     }
 
     // Manifests, children first; then the top by tag, merged with an index already there.
@@ -200,11 +242,11 @@ public final class BundlePusher {
     for (Root r : roots) {
       for (Descriptor doc : r.documents) {
         if (!doc.digest().equals(r.top.digest())) {
-          client.putManifest(Reference.parse(r.destination.name() + "@" + doc.digest()), doc, blobs.read(doc.digest()));
+          client.putManifest(Reference.parse(r.destination.name() + "@" + doc.digest()), doc, docs.read(doc.digest()));
         }
       }
       Descriptor top = r.top;
-      byte[] bytes = blobs.read(top.digest());
+      byte[] bytes = docs.read(top.digest());
       boolean merged = false;
       Optional<Descriptor> there = client.head(r.destination);
       if (top.isIndex() && there.isPresent() && there.get().isIndex() && !there.get().digest().equals(top.digest())) {
@@ -246,10 +288,24 @@ public final class BundlePusher {
     }
   }
 
-  private record Job(Reference repository, Descriptor blob, Optional<String> mountFrom) {}
+  private record Job(Reference repository, Descriptor blob, Optional<String> mountFrom, dev.ferry.registry.client.BlobOpener source) {
+    Job(Reference repository, Descriptor blob, Optional<String> mountFrom) {
+      this(repository, blob, mountFrom, null);
+    }
+
+    Job from(dev.ferry.registry.client.BlobOpener s) {
+      return new Job(repository, blob, mountFrom, s);
+    }
+  }
+
+  /** Manifests and indexes of the bundle by digest. */
+  @FunctionalInterface
+  private interface Documents {
+    byte[] read(Digest d) throws IOException;
+  }
 
   /** Blobs and documents under {@code d}, documents children first. Base blobs (not in the bundle) are listed too. */
-  private static void collect(BundleBlobs blobs, Descriptor d, Root r) throws IOException {
+  private static void collect(Documents blobs, Descriptor d, Root r) throws IOException {
     if (r.documents.stream().anyMatch(x -> x.digest().equals(d.digest()))) {
       return;
     }
@@ -262,7 +318,7 @@ public final class BundlePusher {
       r.blobs.putIfAbsent(m.config().digest(), Descriptor.of(m.config().mediaType(), m.config().digest(), m.config().size()));
       for (Descriptor l : m.layers()) {
         boolean foreign = !l.urls().isEmpty() && l.knownMediaType().map(t -> t.kind() == MediaType.Kind.FOREIGN_LAYER).orElse(false);
-        if (!foreign || blobs.has(l.digest())) {
+        if (!foreign) {
           r.blobs.putIfAbsent(l.digest(), Descriptor.of(l.mediaType(), l.digest(), l.size()));
         }
       }

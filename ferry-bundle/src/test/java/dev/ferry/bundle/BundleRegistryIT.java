@@ -61,10 +61,32 @@ class BundleRegistryIT {
   }
 
   private Path pack(String target) throws Exception {
-    Path out = tmp.resolve(target + ".ferry");
+    return pack(target, false);
+  }
+
+  private Path pack(String target, boolean zstd) throws Exception {
+    Path out = tmp.resolve(target + (zstd ? ".zst" : "") + ".ferry");
     new Packer(store, null, BuildProgress.NONE, l -> {}, WheelhouseProvider.NONE).pack(SpecParser.parse(tmp.resolve("ferry.yaml")),
-        new Packer.Options(target.equals("all") ? List.of() : List.of(target), out, false, 0, Optional.empty(), DeltaBase.NONE, true, false, Instant.EPOCH));
+        new Packer.Options(target.equals("all") ? List.of() : List.of(target), out, zstd, 0, Optional.empty(), DeltaBase.NONE, true, false, Instant.EPOCH));
     return out;
+  }
+
+  @Test
+  void push_zstdBundle_streamsFrontToBackAndSkopeoCopiesIt() throws Exception {
+    Path skopeo = Peers.require("skopeo");
+    Peers.require("docker-registry");
+    try (DistributionRegistry registry = DistributionRegistry.start();
+        RegistryClient client = RegistryClient.builder().ignoreDockerConfig().build();
+        BundleFile b = BundleFile.open(pack("all", true))) {
+      assertThat(b.compressed()).isTrue();
+      BundlePusher.Report r = BundlePusher.push(client, b, new BundlePusher.Options(registry.host() + "/z", Optional.empty(), Optional.empty(), 4),
+          ProgressListener.NONE, x -> {});
+      assertThat(r.pushed()).singleElement().satisfies(p -> assertThat(p.destination().toString()).isEqualTo(registry.host() + "/z/demo/app:1"));
+      assertThat(r.uploaded()).as("the shared layer, two app layers, two configs, each once").isEqualTo(5);
+      Processes.Result copy = Processes.run(skopeo.toString(), "copy", "--all", "--src-tls-verify=false",
+          "docker://" + registry.host() + "/z/demo/app:1", "oci:" + tmp.resolve("z") + ":app");
+      assertThat(copy.exitCode()).as(copy.stderr()).isZero();
+    }
   }
 
   @Test
