@@ -9,7 +9,7 @@
 # busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
 # capabilities such as security.capability, which the JDK cannot read, go into layers),
 # docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it) and
-# mmdebstrap (ferry base debian).
+# mmdebstrap (ferry base debian), openssl (RSA keys for the layer-encryption tests, random bench inputs).
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -35,9 +35,9 @@ FERRY_JAVA_DEFINE_ONLY=1 . "$here/lib/java.sh"
 declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
-  [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap
+  [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap [openssl]=openssl
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap openssl)
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then

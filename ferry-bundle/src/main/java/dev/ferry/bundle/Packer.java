@@ -68,12 +68,22 @@ public final class Packer {
    * @param sbom whether SBOMs are generated
    * @param noCache whether builds skip the step cache
    * @param created the time recorded in the lock
+   * @param encryptFor recipients the image layers are encrypted for (empty: not encrypted); SBOMs and the lock stay
+   *     readable
    */
   public record Options(
       List<String> targets, Path output, boolean zstd, long splitSize, Optional<PrivateKey> key, DeltaBase base,
-      boolean sbom, boolean noCache, Instant created) {
+      boolean sbom, boolean noCache, Instant created, List<java.security.PublicKey> encryptFor) {
     public Options {
       targets = List.copyOf(targets);
+      encryptFor = List.copyOf(encryptFor);
+    }
+
+    /** Options without encryption. */
+    public Options(
+        List<String> targets, Path output, boolean zstd, long splitSize, Optional<PrivateKey> key, DeltaBase base,
+        boolean sbom, boolean noCache, Instant created) {
+      this(targets, output, zstd, splitSize, key, base, sbom, noCache, created, List.of());
     }
   }
 
@@ -93,7 +103,7 @@ public final class Packer {
         }
         List<Platform> platforms = platforms(its);
         Descriptor top = image.build().isPresent() ? build(spec, image, platforms, o.noCache()) : pull(image, platforms);
-        content.addImage(image, spec.directory(), its, top, platforms);
+        content.addImage(image, spec.directory(), its, top, platforms, o.sbom(), o.encryptFor());
       }
       for (ArtifactSpec a : spec.artifacts()) {
         log.accept("adding " + a.kind().label() + " " + a.nameAndTag() + " from " + spec.directory().relativize(a.path().toAbsolutePath()));
@@ -195,7 +205,8 @@ public final class Packer {
       this.store = store;
     }
 
-    void addImage(ImageSpec image, Path specDir, List<Target> targets, Descriptor named, List<Platform> platforms) throws IOException {
+    void addImage(ImageSpec image, Path specDir, List<Target> targets, Descriptor named, List<Platform> platforms, boolean sbom,
+        List<java.security.PublicKey> encryptFor) throws IOException {
       Descriptor top = Descriptor.of(named.mediaType(), named.digest(), named.size());
       Optional<Digest> sourceDigest = Optional.empty();
       List<BundleLock.LockedPlatform> locked = new ArrayList<>();
@@ -207,8 +218,15 @@ public final class Packer {
         }
         List<String> ts = targets.stream().filter(t -> t.platform().equals(p)).map(Target::name).toList();
         long layers = img.manifest().layers().stream().mapToLong(Descriptor::size).sum();
+        Optional<Digest> bom = Optional.empty();
+        if (sbom) {
+          // From the plain layers, before any encryption: the site's scanners read the SBOM, not the layers.
+          Descriptor d = store.put(BundleFormat.SBOM_MEDIA_TYPE, Sboms.forImage(store, image.nameAndTag(), p, img.manifestDescriptor().digest(), img.manifest()));
+          documents.putIfAbsent(d.digest(), d);
+          bom = Optional.of(d.digest());
+        }
         locked.add(new BundleLock.LockedPlatform(p, ts, img.manifestDescriptor().digest(), img.manifestDescriptor().size(),
-            img.manifest().config().digest(), layers, Optional.empty()));
+            img.manifest().config().digest(), layers, bom));
       }
       if (top.isIndex()) {
         Index index = store.readIndex(top);
@@ -219,6 +237,16 @@ public final class Packer {
           Descriptor reduced = store.put(Index.of(index.mediaType(), entries, index.annotations()));
           top = Descriptor.of(reduced.mediaType(), reduced.digest(), reduced.size());
         }
+      }
+      if (!encryptFor.isEmpty()) {
+        top = dev.ferry.bundle.crypt.ImageEncryption.encrypt(store, top, encryptFor);
+        List<BundleLock.LockedPlatform> encrypted = new ArrayList<>();
+        for (BundleLock.LockedPlatform p : locked) {
+          Images.Image img = Images.resolve(store, top, Optional.of(p.platform()));
+          encrypted.add(new BundleLock.LockedPlatform(p.platform(), p.targets(), img.manifestDescriptor().digest(),
+              img.manifestDescriptor().size(), p.config(), img.manifest().layers().stream().mapToLong(Descriptor::size).sum(), p.sbom()));
+        }
+        locked = encrypted;
       }
       walk(top);
       String name = image.nameAndTag();
@@ -259,18 +287,6 @@ public final class Packer {
     }
 
     void addSboms(DeliverySpec spec, Consumer<String> log) throws IOException {
-      for (int i = 0; i < images.size(); i++) {
-        BundleLock.LockedImage img = images.get(i);
-        List<BundleLock.LockedPlatform> ps = new ArrayList<>();
-        for (BundleLock.LockedPlatform p : img.platforms()) {
-          Manifest m = store.readManifest(documents.get(p.digest()));
-          byte[] sbom = Sboms.forImage(store, img.nameAndTag(), p.platform(), p.digest(), m);
-          Descriptor d = store.put(BundleFormat.SBOM_MEDIA_TYPE, sbom);
-          documents.putIfAbsent(d.digest(), d);
-          ps.add(new BundleLock.LockedPlatform(p.platform(), p.targets(), p.digest(), p.size(), p.config(), p.layerBytes(), Optional.of(d.digest())));
-        }
-        images.set(i, new BundleLock.LockedImage(img.name(), img.tag(), img.source(), img.mediaType(), img.digest(), img.size(), img.sourceDigest(), ps));
-      }
       for (int i = 0; i < artifacts.size(); i++) {
         BundleLock.LockedArtifact a = artifacts.get(i);
         if (a.files().isEmpty()) {

@@ -60,6 +60,9 @@ final class PackCommand extends BaseCommand {
   @Option(names = "--since", paramLabel = "BUNDLE", description = "Pack a delta: leave out layers an earlier bundle carried (or relied on).")
   Path since;
 
+  @Option(names = "--encrypt-for", paramLabel = "jwe:PEM", description = "Encrypt image layers for this RSA public key (repeatable; ocicrypt JWE, what skopeo --decryption-key reads). The lock and SBOMs stay readable.")
+  List<String> encryptFor = new ArrayList<>();
+
   @Option(names = "--no-sbom", description = "Do not generate SBOMs (they read every layer once).")
   boolean noSbom;
 
@@ -92,7 +95,7 @@ final class PackCommand extends BaseCommand {
       err().flush();
     };
     Packer.Options options = new Packer.Options(targets, out, zstd, split == null ? 0 : parseSize(split),
-        Optional.ofNullable(key).map(PackCommand::privateKey), base, !noSbom, noCache, LayerWriter.sourceDateEpoch());
+        Optional.ofNullable(key).map(PackCommand::privateKey), base, !noSbom, noCache, LayerWriter.sourceDateEpoch(), recipients());
     Packer.Result r;
     try (RegistryClient client = registry.client()) {
       r = new Packer(store(), client, progress, this::info, WheelhouseProvider.NONE).pack(spec, options);
@@ -103,6 +106,14 @@ final class PackCommand extends BaseCommand {
         + (key != null ? ", signed" : ""));
     r.files().forEach(out()::println);
     return 0;
+  }
+
+  private List<java.security.PublicKey> recipients() throws java.io.IOException {
+    List<java.security.PublicKey> out = new ArrayList<>();
+    for (String k : encryptFor) {
+      out.add(dev.ferry.bundle.crypt.Keys.recipient(k));
+    }
+    return out;
   }
 
   static java.security.PrivateKey privateKey(Path p) {
