@@ -10,8 +10,8 @@ import dev.ferry.oci.Reference;
 import dev.ferry.registry.client.ProgressListener;
 import dev.ferry.registry.client.RegistryClient;
 import dev.ferry.registry.client.RemoteManifest;
+import dev.ferry.registry.client.Transfers;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,11 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 
@@ -202,7 +197,7 @@ public final class BundlePusher {
         progress.note(line);
       }
     };
-    Task<Job> send = j -> {
+    Transfers.Task<Job> send = j -> {
       switch (client.pushBlob(j.repository, j.blob, j.source, j.mountFrom, counting)) {
         case TRANSFERRED -> uploaded.incrementAndGet();
         case MOUNTED -> mounted.incrementAndGet();
@@ -211,7 +206,7 @@ public final class BundlePusher {
     };
     if (blobs != null) {
       for (List<Job> phase : List.of(first, rest)) {
-        parallel(phase.stream().map(j -> j.from(blobs)).toList(), Math.max(1, o.parallelism()), send);
+        Transfers.forEach(phase.stream().map(j -> j.from(blobs)).toList(), o.parallelism(), send);
       }
     } else {
       // Front to back, one blob at a time, each as its entry passes; mounts need no bytes.
@@ -231,10 +226,10 @@ public final class BundlePusher {
           }));
         }
       });
-      parallel(rest.stream().map(j -> j.from(desc -> {
+      Transfers.forEach(rest.stream().map(j -> j.from(desc -> {
         throw new BundleException("the registry did not mount " + desc.digest() + " and a zstd-compressed bundle cannot be read"
             + " again; decompress it (zstd -d) and push again");
-      })).toList(), Math.max(1, o.parallelism()), send);
+      })).toList(), o.parallelism(), send);
     }
 
     // Manifests, children first; then the top by tag, merged with an index already there.
@@ -324,49 +319,5 @@ public final class BundlePusher {
       }
     }
     r.documents.add(d);
-  }
-
-  @FunctionalInterface
-  private interface Task<T> {
-    void run(T item) throws IOException;
-  }
-
-  /** Runs {@code task} over {@code items} on virtual threads, {@code n} at once; the first failure cancels the rest. */
-  private static <T> void parallel(List<T> items, int n, Task<T> task) throws IOException {
-    Semaphore permits = new Semaphore(n);
-    try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-      List<Future<?>> futures = new ArrayList<>();
-      for (T item : items) {
-        futures.add(pool.submit(() -> {
-          permits.acquire();
-          try {
-            task.run(item);
-          } finally {
-            permits.release();
-          }
-          return null;
-        }));
-      }
-      IOException failure = null;
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e.getCause());
-            futures.forEach(x -> x.cancel(true));
-          }
-        } catch (java.util.concurrent.CancellationException e) {
-          // another task failed first
-        } catch (InterruptedException e) {
-          futures.forEach(x -> x.cancel(true));
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("push interrupted");
-        }
-      }
-      if (failure != null) {
-        throw failure;
-      }
-    }
   }
 }

@@ -56,8 +56,17 @@ final class BundleCommand implements Runnable {
     };
   }
 
-  static Optional<PublicKey> key(Path pem) {
-    return Optional.ofNullable(pem).map(PackCommand::publicKey);
+  /** The bundle argument and the key its signature must verify with, shared by the verbs that verify first. */
+  static final class Checked {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part).")
+    Path file;
+
+    @Option(names = "--key", paramLabel = "PEM", description = "The sender's public key; the bundle must be signed with it.")
+    Path key;
+
+    Optional<PublicKey> publicKey() {
+      return Optional.ofNullable(key).map(PackCommand::publicKey);
+    }
   }
 
   /** {@code ferry bundle inspect}. */
@@ -108,18 +117,14 @@ final class BundleCommand implements Runnable {
   /** {@code ferry bundle verify}. */
   @Command(name = "verify", description = "Check every blob digest, checksums.sha256, the lock and, with --key, the signature (exit 1 naming the first bad entry).")
   static final class Verify extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part).")
-    Path file;
-
-    @Option(names = "--key", paramLabel = "PEM", description = "The sender's public key; the bundle must be signed with it.")
-    Path key;
+    @Mixin Checked bundle;
 
     @Override
     int execute() throws Exception {
       BundleVerifier.Report r;
       long start = System.nanoTime();
-      try (BundleFile b = BundleFile.open(file); Progress p = progress("verifying")) {
-        r = BundleVerifier.verify(b, key(key), increments(p));
+      try (BundleFile b = BundleFile.open(bundle.file); Progress p = progress("verifying")) {
+        r = BundleVerifier.verify(b, bundle.publicKey(), increments(p));
       }
       double secs = (System.nanoTime() - start) / 1e9;
       if (json()) {
@@ -128,7 +133,7 @@ final class BundleCommand implements Runnable {
             .put("bytes", r.bytes()).put("signed", r.signed()).put("signatureChecked", r.signatureChecked());
         out().println(Json.write(o));
       } else {
-        out().println(file + ": ok: " + r.lock().blobs().size() + " blobs (" + Bytes.human(r.bytes()) + ") match their digests"
+        out().println(bundle.file + ": ok: " + r.lock().blobs().size() + " blobs (" + Bytes.human(r.bytes()) + ") match their digests"
             + (r.signatureChecked() ? ", signature valid" : r.signed() ? ", signed (pass --key to check the signature)" : ", unsigned"));
         info(String.format("verified in %.1f s (%.0f MiB/s)", secs, r.bytes() / 1048576.0 / Math.max(secs, 1e-3)));
       }
@@ -139,17 +144,13 @@ final class BundleCommand implements Runnable {
   /** {@code ferry bundle load}. */
   @Command(name = "load", description = "Verify a bundle, then import its images and artifacts into the store, named NAME:TAG (nothing is written from a bad bundle).")
   static final class Load extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part).")
-    Path file;
-
-    @Option(names = "--key", paramLabel = "PEM", description = "The sender's public key; the bundle must be signed with it.")
-    Path key;
+    @Mixin Checked bundle;
 
     @Override
     int execute() throws Exception {
       BundleLoader.Loaded l;
-      try (BundleFile b = BundleFile.open(file); Progress p = progress("verifying, then loading")) {
-        l = BundleLoader.load(store(), b, key(key), increments(p));
+      try (BundleFile b = BundleFile.open(bundle.file); Progress p = progress("verifying, then loading")) {
+        l = BundleLoader.load(store(), b, bundle.publicKey(), increments(p));
       }
       for (ImportedImage i : l.imported().images()) {
         out().println(i.name().orElse("") + " " + i.descriptor().digest());
@@ -165,17 +166,13 @@ final class BundleCommand implements Runnable {
       "Verify a bundle, then push everything in it to REGISTRY/PREFIX, blobs streamed from the file: each blob once (HEAD first,",
       "then mounts), images in parallel; an index already at a tag keeps its other platforms. Prints the push report."})
   static final class Push extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part).")
-    Path file;
+    @Mixin Checked bundle;
 
     @Option(names = "--to", required = true, paramLabel = "REGISTRY[/PREFIX]", description = "Where to push.")
     String to;
 
     @Option(names = "--map", paramLabel = "keep-path|flatten", description = "Destination naming (default: the spec's, else keep-path).")
     String map;
-
-    @Option(names = "--key", paramLabel = "PEM", description = "The sender's public key; the bundle must be signed with it.")
-    Path key;
 
     @Mixin RegistryOptions registry;
 
@@ -184,11 +181,11 @@ final class BundleCommand implements Runnable {
       String prefix = PrefixPush.prefix("--to", to);
       Optional<Naming> naming = Optional.ofNullable(map).map(Naming::parse);
       BundlePusher.Report r;
-      try (BundleFile b = BundleFile.open(file);
+      try (BundleFile b = BundleFile.open(bundle.file);
           RegistryClient client = registry.client();
           Progress vp = progress("verifying");
           TransferProgress tp = new TransferProgress(this, "pushing")) {
-        r = BundlePusher.push(client, b, new BundlePusher.Options(prefix, naming, key(key), registry.parallel), tp, increments(vp));
+        r = BundlePusher.push(client, b, new BundlePusher.Options(prefix, naming, bundle.publicKey(), registry.parallel), tp, increments(vp));
       }
       if (json()) {
         ArrayNode a = Json.array();
@@ -213,22 +210,18 @@ final class BundleCommand implements Runnable {
   /** {@code ferry bundle serve}. */
   @Command(name = "serve", description = "Serve a verified bundle as a read-only registry (images under NAME:TAG), without unpacking it, until stopped.")
   static final class Serve extends BaseCommand {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part); not zstd-compressed.")
-    Path file;
+    @Mixin Checked bundle;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "Address to listen on (default 127.0.0.1:5000; port 0 picks a free one).")
     String listen = "127.0.0.1:5000";
 
-    @Option(names = "--key", paramLabel = "PEM", description = "The sender's public key; the bundle must be signed with it.")
-    Path key;
-
     @Override
     int execute() throws Exception {
       var address = ServeCommand.Registry.parseListen(listen);
-      BundleFile b = BundleFile.open(file);
+      BundleFile b = BundleFile.open(bundle.file);
       BundleVerifier.Report r;
       try (Progress p = progress("verifying")) {
-        r = BundleVerifier.verify(b, key(key), increments(p));
+        r = BundleVerifier.verify(b, bundle.publicKey(), increments(p));
       }
       BundleServer server = BundleServer.start(b, r, address);
       CountDownLatch stop = new CountDownLatch(1);
@@ -236,7 +229,7 @@ final class BundleCommand implements Runnable {
         server.close();
         stop.countDown();
       }, "ferry-bundle-serve-stop"));
-      info("Serving " + file + " read-only on http://" + address.getHostString() + ":" + server.port() + " ("
+      info("Serving " + bundle.file + " read-only on http://" + address.getHostString() + ":" + server.port() + " ("
           + String.join(", ", server.repositories()) + "); Ctrl-C stops it");
       out().println(address.getHostString() + ":" + server.port());
       out().flush();
