@@ -12,7 +12,6 @@ import dev.ferry.registry.client.RegistryClient;
 import dev.ferry.registry.client.RemoteManifest;
 import dev.ferry.registry.client.Transfers;
 import java.io.IOException;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongConsumer;
 
 /**
  * {@code ferry bundle push}: every image and artifact of a bundle into a registry under one prefix, blobs streamed
@@ -41,10 +39,9 @@ public final class BundlePusher {
    *
    * @param prefix {@code REGISTRY[/PATH]}
    * @param naming how names map under the prefix (empty: the bundle's own)
-   * @param key the signature must be this key's, when given
    * @param parallelism blobs in flight
    */
-  public record Options(String prefix, Optional<Naming> naming, Optional<PublicKey> key, int parallelism) {}
+  public record Options(String prefix, Optional<Naming> naming, int parallelism) {}
 
   /**
    * One pushed image or artifact.
@@ -60,9 +57,9 @@ public final class BundlePusher {
   /** What a push did. */
   public record Report(List<Pushed> pushed, int uploaded, int mounted, int existing, long bytesSent, boolean signatureChecked) {}
 
-  public static Report push(RegistryClient client, BundleFile bundle, Options o, ProgressListener progress, LongConsumer verifyProgress)
+  /** Pushes {@code bundle}, which {@code verified} is the verification of. */
+  public static Report push(RegistryClient client, BundleFile bundle, BundleVerifier.Report verified, Options o, ProgressListener progress)
       throws IOException {
-    BundleVerifier.Report verified = BundleVerifier.verify(bundle, o.key(), verifyProgress);
     BundleLock lock = verified.lock();
     // A plain bundle is read in place, blobs in parallel; a compressed one can only be read front to back.
     BundleBlobs blobs = bundle.compressed() ? null : new BundleBlobs(bundle, verified);

@@ -79,8 +79,8 @@ class BundleRegistryIT {
         RegistryClient client = RegistryClient.builder().ignoreDockerConfig().build();
         BundleFile b = BundleFile.open(pack("all", true))) {
       assertThat(b.compressed()).isTrue();
-      BundlePusher.Report r = BundlePusher.push(client, b, new BundlePusher.Options(registry.host() + "/z", Optional.empty(), Optional.empty(), 4),
-          ProgressListener.NONE, x -> {});
+      BundlePusher.Report r = BundlePusher.push(client, b, BundleVerifier.verify(b, Optional.empty(), x -> {}),
+          new BundlePusher.Options(registry.host() + "/z", Optional.empty(), 4), ProgressListener.NONE);
       assertThat(r.pushed()).singleElement().satisfies(p -> assertThat(p.destination().toString()).isEqualTo(registry.host() + "/z/demo/app:1"));
       assertThat(r.uploaded()).as("the shared layer, two app layers, two configs, each once").isEqualTo(5);
       Processes.Result copy = Processes.run(skopeo.toString(), "copy", "--all", "--src-tls-verify=false",
@@ -120,8 +120,8 @@ class BundleRegistryIT {
       String prefix = registry.host() + "/site";
       for (String target : List.of("arm_910b", "x86_nvidia")) {
         try (BundleFile b = BundleFile.open(pack(target))) {
-          BundlePusher.Report r = BundlePusher.push(client, b, new BundlePusher.Options(prefix, Optional.empty(), Optional.empty(), 4),
-              ProgressListener.NONE, x -> {});
+          BundlePusher.Report r = BundlePusher.push(client, b, BundleVerifier.verify(b, Optional.empty(), x -> {}),
+              new BundlePusher.Options(prefix, Optional.empty(), 4), ProgressListener.NONE);
           assertThat(r.pushed()).singleElement().satisfies(p -> assertThat(p.merged()).isEqualTo(target.equals("x86_nvidia")));
         }
       }

@@ -29,6 +29,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ferry bundle}: using a bundle file made by {@code ferry pack}. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "bundle",
     description = "Inspect, verify, load, push or serve a .ferry bundle.",
     subcommands = {
@@ -70,7 +71,9 @@ final class BundleCommand implements Runnable {
   }
 
   /** {@code ferry bundle inspect}. */
-  @Command(name = "inspect", description = "What a bundle holds: images with platforms and sizes, artifacts, bytes shared between images (--json: the lock).")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "inspect", description = "What a bundle holds: images with platforms and sizes, artifacts, bytes shared between images (--json: the lock).")
   static final class Inspect extends BaseCommand {
     @Parameters(index = "0", paramLabel = "FILE", description = "The bundle (or its first part).")
     Path file;
@@ -115,18 +118,18 @@ final class BundleCommand implements Runnable {
   }
 
   /** {@code ferry bundle verify}. */
-  @Command(name = "verify", description = "Check every blob digest, checksums.sha256, the lock and, with --key, the signature (exit 1 naming the first bad entry).")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "verify", description = "Check every blob digest, checksums.sha256, the lock and, with --key, the signature (exit 1 naming the first bad entry).")
   static final class Verify extends BaseCommand {
     @Mixin Checked bundle;
 
     @Override
     int execute() throws Exception {
       BundleVerifier.Report r;
-      long start = System.nanoTime();
       try (BundleFile b = BundleFile.open(bundle.file); Progress p = progress("verifying")) {
         r = BundleVerifier.verify(b, bundle.publicKey(), increments(p));
       }
-      double secs = (System.nanoTime() - start) / 1e9;
       if (json()) {
         ObjectNode o = Json.object();
         o.put("valid", true).put("name", r.lock().name()).put("version", r.lock().version()).put("entries", r.entries())
@@ -135,14 +138,15 @@ final class BundleCommand implements Runnable {
       } else {
         out().println(bundle.file + ": ok: " + r.lock().blobs().size() + " blobs (" + Bytes.human(r.bytes()) + ") match their digests"
             + (r.signatureChecked() ? ", signature valid" : r.signed() ? ", signed (pass --key to check the signature)" : ", unsigned"));
-        info(String.format("verified in %.1f s (%.0f MiB/s)", secs, r.bytes() / 1048576.0 / Math.max(secs, 1e-3)));
       }
       return 0;
     }
   }
 
   /** {@code ferry bundle load}. */
-  @Command(name = "load", description = "Verify a bundle, then import its images and artifacts into the store, named NAME:TAG (nothing is written from a bad bundle).")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "load", description = "Verify a bundle, then import its images and artifacts into the store, named NAME:TAG (nothing is written from a bad bundle).")
   static final class Load extends BaseCommand {
     @Mixin Checked bundle;
 
@@ -162,9 +166,12 @@ final class BundleCommand implements Runnable {
   }
 
   /** {@code ferry bundle push}. */
-  @Command(name = "push", description = {
-      "Verify a bundle, then push everything in it to REGISTRY/PREFIX, blobs streamed from the file: each blob once (HEAD first,",
-      "then mounts), images in parallel; an index already at a tag keeps its other platforms. Prints the push report."})
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "push", description = {
+      "Verify a bundle, then push everything in it to REGISTRY/PREFIX, streamed from the file.",
+      "Each blob once (HEAD first, then mounts), images in parallel; an index already at a tag keeps its other platforms.",
+      "Prints the push report."})
   static final class Push extends BaseCommand {
     @Mixin Checked bundle;
 
@@ -181,11 +188,14 @@ final class BundleCommand implements Runnable {
       String prefix = PrefixPush.prefix("--to", to);
       Optional<Naming> naming = Optional.ofNullable(map).map(Naming::parse);
       BundlePusher.Report r;
-      try (BundleFile b = BundleFile.open(bundle.file);
-          RegistryClient client = registry.client();
-          Progress vp = progress("verifying");
-          TransferProgress tp = new TransferProgress(this, "pushing")) {
-        r = BundlePusher.push(client, b, new BundlePusher.Options(prefix, naming, bundle.publicKey(), registry.parallel), tp, increments(vp));
+      try (BundleFile b = BundleFile.open(bundle.file); RegistryClient client = registry.client()) {
+        BundleVerifier.Report verified;
+        try (Progress vp = progress("verifying")) {
+          verified = BundleVerifier.verify(b, bundle.publicKey(), increments(vp));
+        }
+        try (TransferProgress tp = new TransferProgress(this, "pushing")) {
+          r = BundlePusher.push(client, b, verified, new BundlePusher.Options(prefix, naming, registry.parallel), tp);
+        }
       }
       if (json()) {
         ArrayNode a = Json.array();
@@ -208,7 +218,9 @@ final class BundleCommand implements Runnable {
   }
 
   /** {@code ferry bundle serve}. */
-  @Command(name = "serve", description = "Serve a verified bundle as a read-only registry (images under NAME:TAG), without unpacking it, until stopped.")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "serve", description = "Serve a verified bundle as a read-only registry (images under NAME:TAG), without unpacking it, until stopped.")
   static final class Serve extends BaseCommand {
     @Mixin Checked bundle;
 
@@ -239,7 +251,9 @@ final class BundleCommand implements Runnable {
   }
 
   /** {@code ferry bundle sbom}. */
-  @Command(name = "sbom", description = "Print the CycloneDX 1.5 SBOM of an image (per platform) or artifact in a bundle.")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "sbom", description = "Print the CycloneDX 1.5 SBOM of an image (per platform) or artifact in a bundle.")
   static final class Sbom extends BaseCommand {
     @Parameters(index = "0", paramLabel = "FILE", description = "The bundle.")
     Path file;

@@ -163,7 +163,7 @@ final class ImageCommand implements Runnable {
   }
 
   /** {@code ferry image encrypt}: ocicrypt JWE layer encryption, as {@code skopeo copy --encryption-key}. */
-  @Command(name = "encrypt", description = "Encrypt every layer of an image (all platforms) for JWE recipients, as 'skopeo copy --encryption-key jwe:PUB.pem' does; tags the result.")
+  @Command(mixinStandardHelpOptions = true, name = "encrypt", description = "Encrypt every layer of an image (all platforms) for JWE recipients, as 'skopeo copy --encryption-key jwe:PUB.pem' does; tags the result.")
   static final class Encrypt extends BaseCommand {
     @Parameters(index = "0", paramLabel = "REF", description = "Image in the store.")
     String ref;
@@ -189,7 +189,7 @@ final class ImageCommand implements Runnable {
   }
 
   /** {@code ferry image decrypt}. */
-  @Command(name = "decrypt", description = "Decrypt the encrypted layers of an image (ocicrypt JWE, as 'skopeo copy --decryption-key' takes) and tag the result.")
+  @Command(mixinStandardHelpOptions = true, name = "decrypt", description = "Decrypt the encrypted layers of an image (ocicrypt JWE, as 'skopeo copy --decryption-key' takes) and tag the result.")
   static final class Decrypt extends BaseCommand {
     @Parameters(index = "0", paramLabel = "REF", description = "Image in the store.")
     String ref;

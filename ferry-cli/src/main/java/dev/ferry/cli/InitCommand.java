@@ -10,10 +10,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code ferry init}: a starting {@code ferry.yaml} from the Dockerfiles of a directory. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "init",
     description = {
-      "Write a ferry.yaml delivery spec for DIR: one image per Dockerfile (DIR's own and its subdirectories'),",
-      "built for x86_nvidia, so that 'ferry init && ferry pack' works unedited."
+      "Write a ferry.yaml delivery spec: one image per Dockerfile in DIR.",
+      "Each Dockerfile (DIR's own and its subdirectories') is built for x86_nvidia, so that 'ferry init && ferry pack' works unedited."
     })
 final class InitCommand extends BaseCommand {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "Directory holding Dockerfiles (default: the current one).")

@@ -9,8 +9,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ferry inventory}: what a customer registry already holds, for packing deltas. */
-@Command(name = "inventory", description = {
-    "List every repository, tag and blob under REGISTRY/PREFIX into a (signed) inventory.json;",
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "inventory", description = {
+    "List what a site registry holds under REGISTRY/PREFIX into a (signed) inventory.json.",
     "'ferry pack --against inventory.json' then leaves out what the site already has."})
 final class InventoryCommand extends BaseCommand {
   @Option(names = "--registry", required = true, paramLabel = "REGISTRY[/PREFIX]", description = "The site registry and the prefix deliveries are pushed under.")

@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ferry keygen}: an Ed25519 key pair for signing bundles. */
-@Command(name = "keygen", description = "Make an Ed25519 key pair for signing bundles: NAME.pem (private, mode 0600) and NAME.pub.pem (give this one to the customer).")
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "keygen", description = "Make an Ed25519 key pair for signing bundles: NAME.pem (private, mode 0600) and NAME.pub.pem (give this one to the customer).")
 final class KeygenCommand extends BaseCommand {
   @Option(names = {"-o", "--output"}, paramLabel = "NAME", description = "Base name of the key files (default ferry-key).")
   Path output = Path.of("ferry-key");

@@ -27,10 +27,12 @@ import picocli.CommandLine.Option;
 
 /** {@code ferry pack}: a delivery spec into a bundle file. */
 @Command(
+    mixinStandardHelpOptions = true,
     name = "pack",
     description = {
-      "Build or pull everything ferry.yaml names into the store, then write the bundle: one tar holding an OCI layout",
-      "(every blob once), ferry.lock.json, checksums.sha256, SBOMs and, with --key, a signature over the lock."
+      "Build or pull everything ferry.yaml names, then write the delivery bundle.",
+      "The bundle is one tar holding an OCI layout (every blob once), ferry.lock.json, checksums.sha256, SBOMs and,",
+      "with --key, a signature over the lock."
     })
 final class PackCommand extends BaseCommand {
   @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "The spec (default ferry.yaml).")

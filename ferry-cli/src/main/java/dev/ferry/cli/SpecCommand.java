@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code ferry spec}: the delivery spec's checker and schema. */
-@Command(name = "spec", description = "Check a ferry.yaml delivery spec, or print its JSON Schema.", subcommands = {SpecCommand.Check.class, SpecCommand.Schema.class})
+@Command(
+    mixinStandardHelpOptions = true,
+    name = "spec", description = "Check a ferry.yaml delivery spec, or print its JSON Schema.", subcommands = {SpecCommand.Check.class, SpecCommand.Schema.class})
 final class SpecCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -22,7 +24,9 @@ final class SpecCommand implements Runnable {
   }
 
   /** {@code ferry spec check}. */
-  @Command(name = "check", description = "Validate ferry.yaml: every problem as FILE:LINE: FIELD.PATH: what is wrong (exit 1 when any).")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "check", description = "Validate ferry.yaml: every problem as FILE:LINE: FIELD.PATH: what is wrong (exit 1 when any).")
   static final class Check extends BaseCommand {
     @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "The spec (default ferry.yaml).")
     Path file = Path.of("ferry.yaml");
@@ -60,7 +64,9 @@ final class SpecCommand implements Runnable {
   }
 
   /** {@code ferry spec schema}. */
-  @Command(name = "schema", description = "Print the JSON Schema of ferry.yaml (for editors: yaml-language-server).")
+  @Command(
+    mixinStandardHelpOptions = true,
+    name = "schema", description = "Print the JSON Schema of ferry.yaml (for editors: yaml-language-server).")
   static final class Schema extends BaseCommand {
     @Override
     int execute() throws Exception {
