@@ -149,7 +149,8 @@ public record BundleLock(
     ArrayNode is = o.putArray("images");
     for (LockedImage i : images) {
       ObjectNode n = is.addObject();
-      n.put("name", i.name()).put("tag", i.tag()).put("source", i.source()).put("mediaType", i.mediaType())
+      n.put("name", i.name()).put("tag", i.tag()).put("destination", destination(i.name(), i.tag()))
+          .put("source", i.source()).put("mediaType", i.mediaType())
           .put("digest", i.digest().toString()).put("size", i.size());
       i.sourceDigest().ifPresent(d -> n.put("sourceDigest", d.toString()));
       ArrayNode ps = n.putArray("platforms");
@@ -166,7 +167,8 @@ public record BundleLock(
     ArrayNode as = o.putArray("artifacts");
     for (LockedArtifact a : artifacts) {
       ObjectNode n = as.addObject();
-      n.put("kind", a.kind()).put("name", a.name()).put("tag", a.tag()).put("artifactType", a.artifactType())
+      n.put("kind", a.kind()).put("name", a.name()).put("tag", a.tag()).put("destination", destination(a.name(), a.tag()))
+          .put("artifactType", a.artifactType())
           .put("digest", a.digest().toString()).put("size", a.size());
       ArrayNode fs = n.putArray("files");
       a.files().forEach(f -> fs.addObject().put("path", f.path()).put("digest", f.digest().toString()).put("size", f.size()));
@@ -189,6 +191,11 @@ public record BundleLock(
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Where {@code name:tag} goes under a push prefix with this lock's naming: {@code PREFIX/<this>}. */
+  public String destination(String name, String tag) {
+    return (naming.equals("flatten") ? name.substring(name.lastIndexOf('/') + 1) : name) + ":" + tag;
   }
 
   /** Parses lock bytes; {@code label} names the source in messages. */
