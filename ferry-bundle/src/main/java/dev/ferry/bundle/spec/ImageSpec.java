@@ -45,7 +45,9 @@ public record ImageSpec(
 
   /** Where the image comes from, for the lock and reports: {@code build:CONTEXT} or the pulled reference. */
   public String source(Path specDir) {
-    return pull.map(Reference::toString)
-        .orElseGet(() -> "build:" + specDir.toAbsolutePath().normalize().relativize(build.get().context().toAbsolutePath().normalize()));
+    return pull.map(Reference::toString).orElseGet(() -> {
+      String rel = specDir.toAbsolutePath().normalize().relativize(build.get().context().toAbsolutePath().normalize()).toString();
+      return "build:" + (rel.isEmpty() ? "." : rel);
+    });
   }
 }

@@ -59,6 +59,9 @@ class SpecParserTest {
     ImageSpec svc = s.images().get(0);
     assertThat(svc.nameAndTag()).isEqualTo("demo/service:1.2.0");
     assertThat(svc.build().orElseThrow().args()).containsEntry("MODE", "prod");
+    assertThat(svc.source(dir)).isEqualTo("build:svc");
+    assertThat(new ImageSpec("a/b", "1", java.util.Optional.of(new ImageSpec.Build(dir, dir.resolve("Dockerfile"), java.util.Map.of(),
+        java.util.Optional.empty())), java.util.Optional.empty(), java.util.List.of(), 1).source(dir)).isEqualTo("build:.");
     assertThat(s.targetsOf(svc)).extracting(Target::name).containsExactly("x86_nvidia", "arm_910b");
     ImageSpec busybox = s.images().get(1);
     assertThat(busybox.nameAndTag()).isEqualTo("library/busybox:1.36");
