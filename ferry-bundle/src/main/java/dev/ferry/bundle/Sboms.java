@@ -59,8 +59,12 @@ public final class Sboms {
           String base = path.substring(path.lastIndexOf('/') + 1);
           if (base.startsWith(".wh.")) {
             String dir = path.substring(0, path.length() - base.length());
-            String gone = dir + base.substring(4);
-            files.keySet().removeIf(k -> k.equals(gone) || k.startsWith(gone + "/"));
+            if (base.equals(".wh..wh..opq")) {
+              files.keySet().removeIf(k -> k.startsWith(dir)); // an opaque directory hides all that lower layers had in it
+            } else {
+              String gone = dir + base.substring(4);
+              files.keySet().removeIf(k -> k.equals(gone) || k.startsWith(gone + "/"));
+            }
             continue;
           }
           if (e.isFile() && interesting(path) && e.getSize() <= MAX_DB_BYTES) {

@@ -57,9 +57,12 @@ class BundleTest {
     shared = TestImages.layer(store, Map.of("var/lib/dpkg/status", DPKG, "etc/os-release", "ID=debian\n"));
     Descriptor amdApp = TestImages.layer(store, Map.of("usr/lib/python3/dist-packages/numpy-1.26.4.dist-info/METADATA",
         "Metadata-Version: 2.1\nName: numpy\nVersion: 1.26.4\n\nlong text", "app/x86", "x86 code"));
-    Descriptor armApp = TestImages.layer(store, Map.of("app/arm", "arm code"));
+    // The arm64 image removes its Python distribution again: a whiteout of the directory holding it.
+    Descriptor armApp = TestImages.layer(store, Map.of("app/arm", "arm code", "usr/lib/python3/dist-packages/old-0.1.dist-info/METADATA",
+        "Name: old\nVersion: 0.1\n"));
+    Descriptor armWhiteout = TestImages.layer(store, Map.of("usr/lib/python3/dist-packages/.wh..wh..opq", ""));
     Descriptor amd = TestImages.image(store, Platform.LINUX_AMD64, List.of(shared, amdApp));
-    Descriptor arm = TestImages.image(store, Platform.LINUX_ARM64, List.of(shared, armApp));
+    Descriptor arm = TestImages.image(store, Platform.LINUX_ARM64, List.of(shared, armApp, armWhiteout));
     Map<Platform, Descriptor> both = new LinkedHashMap<>();
     both.put(Platform.LINUX_AMD64, amd);
     both.put(Platform.LINUX_ARM64, arm);
@@ -143,7 +146,7 @@ class BundleTest {
       assertThat(sbom).contains("\"specVersion\" : \"1.5\"", "pkg:deb/debian/libc6@2.36-9%2Bdeb12u4?arch=amd64",
           "pkg:deb/debian/bash@5.2.15-2%2Bb2?arch=amd64", "pkg:pypi/numpy@1.26.4").doesNotContain("removed-thing");
       Digest arm = lock.images().get(0).platforms().get(1).sbom().orElseThrow();
-      assertThat(new String(BundleMetadata.readBlob(b, arm), StandardCharsets.UTF_8)).contains("libc6").doesNotContain("numpy");
+      assertThat(new String(BundleMetadata.readBlob(b, arm), StandardCharsets.UTF_8)).contains("libc6").doesNotContain("numpy", "pkg:pypi/old");
       Digest model = lock.artifacts().get(0).sbom().orElseThrow();
       String m = new String(BundleMetadata.readBlob(b, model), StandardCharsets.UTF_8);
       assertThat(m).contains("machine-learning-model", "weights.bin", Digest.sha256("weights".repeat(1000).getBytes(StandardCharsets.UTF_8)).hex());
