@@ -82,11 +82,21 @@ public record BundleLock(
     }
   }
 
-  /** One platform of an image: its manifest, config, targets, bytes and SBOM. */
+  /**
+   * One platform of an image: its manifest, config, targets, bytes and SBOM ({@code sbom} the CycloneDX blob,
+   * {@code sbomManifest} the OCI artifact that refers to the platform's manifest as its subject and carries it, so
+   * that registries list it as a referrer).
+   */
   public record LockedPlatform(
-      Platform platform, List<String> targets, Digest digest, long size, Digest config, long layerBytes, Optional<Digest> sbom) {
+      Platform platform, List<String> targets, Digest digest, long size, Digest config, long layerBytes, Optional<Digest> sbom,
+      Optional<Digest> sbomManifest) {
     public LockedPlatform {
       targets = List.copyOf(targets);
+    }
+
+    /** This platform with its SBOM referrer. */
+    public LockedPlatform withSbomManifest(Digest d) {
+      return new LockedPlatform(platform, targets, digest, size, config, layerBytes, sbom, Optional.of(d));
     }
   }
 
@@ -162,6 +172,7 @@ public record BundleLock(
         pn.put("digest", p.digest().toString()).put("size", p.size()).put("config", p.config().toString())
             .put("layerBytes", p.layerBytes());
         p.sbom().ifPresent(d -> pn.put("sbom", d.toString()));
+        p.sbomManifest().ifPresent(d -> pn.put("sbomManifest", d.toString()));
       }
     }
     ArrayNode as = o.putArray("artifacts");
@@ -217,7 +228,7 @@ public record BundleLock(
           List<String> ts = new ArrayList<>();
           p.path("targets").forEach(t -> ts.add(t.asText()));
           ps.add(new LockedPlatform(Platform.parse(text(p, "platform")), ts, digest(p, "digest"), p.path("size").asLong(),
-              digest(p, "config"), p.path("layerBytes").asLong(), optDigest(p, "sbom")));
+              digest(p, "config"), p.path("layerBytes").asLong(), optDigest(p, "sbom"), optDigest(p, "sbomManifest")));
         }
         images.add(new LockedImage(text(i, "name"), text(i, "tag"), text(i, "source"), text(i, "mediaType"),
             digest(i, "digest"), i.path("size").asLong(), optDigest(i, "sourceDigest"), ps));

@@ -92,6 +92,20 @@ public final class BundlePusher {
           .orElse(lock.artifacts().stream().filter(a -> a.nameAndTag().equals(name)).map(BundleLock.LockedArtifact::kind).findFirst().orElse(""));
       Root r = new Root(name, source, Descriptor.of(d.mediaType(), d.digest(), d.size()), dest);
       collect(docs, r.top, r);
+      for (BundleLock.LockedImage i : lock.images()) {
+        if (i.nameAndTag().equals(name)) {
+          for (BundleLock.LockedPlatform p : i.platforms()) {
+            if (p.sbomManifest().isPresent()) {
+              Descriptor m = Descriptor.of(MediaType.OCI_MANIFEST.value(), p.sbomManifest().get(), lock.blobsByDigest().get(p.sbomManifest().get()).size());
+              Manifest parsed = Manifest.parse(docs.read(m.digest()), Optional.of(m.mediaType()));
+              r.blobs.putIfAbsent(parsed.config().digest(), Descriptor.of(parsed.config().mediaType(), parsed.config().digest(), parsed.config().size()));
+              parsed.layers().forEach(l -> r.blobs.putIfAbsent(l.digest(), Descriptor.of(l.mediaType(), l.digest(), l.size())));
+              r.referrers.add(new Referrer(new Descriptor(m.mediaType(), m.digest(), m.size(), Map.of(), Optional.empty(),
+                  Optional.of(BundleFormat.SBOM_MEDIA_TYPE), List.of()), parsed.subject().orElseThrow()));
+            }
+          }
+        }
+      }
       roots.add(r);
     }
     Map<Reference, String> seen = new HashMap<>();
@@ -258,6 +272,9 @@ public final class BundlePusher {
         }
       }
       client.putManifest(r.destination, top, bytes);
+      for (Referrer ref : r.referrers) {
+        pushReferrer(client, r.destination, ref, docs.read(ref.manifest().digest()));
+      }
       pushed.add(new Pushed(r.source, r.name, r.destination, top.digest(), merged));
     }
     return new Report(pushed, uploaded.get(), mounted.get(), existing.get(), sent.get(), verified.signatureChecked());
@@ -271,12 +288,37 @@ public final class BundlePusher {
     final Reference destination;
     final Map<Digest, Descriptor> blobs = new LinkedHashMap<>();
     final List<Descriptor> documents = new ArrayList<>();
+    final List<Referrer> referrers = new ArrayList<>();
 
     Root(String name, String source, Descriptor top, Reference destination) {
       this.name = name;
       this.source = source;
       this.top = top;
       this.destination = destination;
+    }
+  }
+
+  /** An artifact that refers to one of the image's manifests (an SBOM). */
+  private record Referrer(Descriptor manifest, Descriptor subject) {}
+
+  /**
+   * Puts a referrer by digest, then adds it to the subject's referrers tag ({@code sha256-<hex>}, the distribution
+   * spec's fallback for registries without the referrers API, which readers such as {@link RegistryClient#referrers}
+   * and oras consult), keeping what the tag already lists.
+   */
+  private static void pushReferrer(RegistryClient client, Reference destination, Referrer ref, byte[] bytes) throws IOException {
+    client.putManifest(Reference.parse(destination.name() + "@" + ref.manifest().digest()), ref.manifest(), bytes);
+    Reference tag = Reference.parse(destination.name() + ":" + ref.subject().digest().algorithm().id() + "-" + ref.subject().digest().hex());
+    List<Descriptor> entries = new ArrayList<>();
+    Optional<Descriptor> there = client.head(tag);
+    if (there.isPresent() && there.get().isIndex()) {
+      RemoteManifest m = client.manifest(Reference.parse(destination.name() + "@" + there.get().digest()));
+      entries.addAll(Index.parse(m.bytes(), Optional.of(m.descriptor().mediaType())).manifests());
+    }
+    if (entries.stream().noneMatch(e -> e.digest().equals(ref.manifest().digest()))) {
+      entries.add(ref.manifest());
+      Index index = Index.of(entries);
+      client.putManifest(tag, index.descriptor(), index.bytes());
     }
   }
 

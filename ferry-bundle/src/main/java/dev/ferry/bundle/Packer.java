@@ -226,7 +226,7 @@ public final class Packer {
           bom = Optional.of(d.digest());
         }
         locked.add(new BundleLock.LockedPlatform(p, ts, img.manifestDescriptor().digest(), img.manifestDescriptor().size(),
-            img.manifest().config().digest(), layers, bom));
+            img.manifest().config().digest(), layers, bom, Optional.empty()));
       }
       if (top.isIndex()) {
         Index index = store.readIndex(top);
@@ -244,15 +244,35 @@ public final class Packer {
         for (BundleLock.LockedPlatform p : locked) {
           Images.Image img = Images.resolve(store, top, Optional.of(p.platform()));
           encrypted.add(new BundleLock.LockedPlatform(p.platform(), p.targets(), img.manifestDescriptor().digest(),
-              img.manifestDescriptor().size(), p.config(), img.manifest().layers().stream().mapToLong(Descriptor::size).sum(), p.sbom()));
+              img.manifestDescriptor().size(), p.config(), img.manifest().layers().stream().mapToLong(Descriptor::size).sum(), p.sbom(),
+              Optional.empty()));
         }
         locked = encrypted;
       }
       walk(top);
+      List<BundleLock.LockedPlatform> withReferrers = new ArrayList<>();
+      for (BundleLock.LockedPlatform p : locked) {
+        withReferrers.add(p.sbom().isEmpty() ? p : p.withSbomManifest(sbomReferrer(p)));
+      }
+      locked = withReferrers;
       String name = image.nameAndTag();
       roots.add(top.withAnnotation(Descriptor.REF_NAME, name).withAnnotation(BundleFormat.DELIVERY_NAME, name));
       images.add(new BundleLock.LockedImage(image.name(), image.tag(), image.source(specDir), top.mediaType(), top.digest(),
           top.size(), sourceDigest, locked));
+    }
+
+    /** The OCI artifact carrying a platform's SBOM with the platform's manifest as its subject (a referrer). */
+    private Digest sbomReferrer(BundleLock.LockedPlatform p) throws IOException {
+      Descriptor sbom = documents.get(p.sbom().orElseThrow());
+      Descriptor subject = documents.get(p.digest());
+      Descriptor config = store.put(MediaType.OCI_EMPTY.value(), "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      Manifest m = Manifest.of(MediaType.OCI_MANIFEST, config,
+          List.of(Descriptor.of(sbom.mediaType(), sbom.digest(), sbom.size()).withAnnotation("org.opencontainers.image.title", "sbom.cdx.json")),
+          Map.of(), Optional.of(Descriptor.of(subject.mediaType(), subject.digest(), subject.size())), Optional.of(BundleFormat.SBOM_MEDIA_TYPE));
+      Descriptor d = store.put(m);
+      documents.putIfAbsent(config.digest(), config);
+      documents.putIfAbsent(d.digest(), d);
+      return d.digest();
     }
 
     void addArtifact(String kind, String name, String tag, String artifactType, Descriptor top, List<BundleLock.LockedFile> files) throws IOException {

@@ -82,7 +82,8 @@ class BundleRegistryIT {
       BundlePusher.Report r = BundlePusher.push(client, b, BundleVerifier.verify(b, Optional.empty(), x -> {}),
           new BundlePusher.Options(registry.host() + "/z", Optional.empty(), 4), ProgressListener.NONE);
       assertThat(r.pushed()).singleElement().satisfies(p -> assertThat(p.destination().toString()).isEqualTo(registry.host() + "/z/demo/app:1"));
-      assertThat(r.uploaded()).as("the shared layer, two app layers, two configs, each once").isEqualTo(5);
+      assertThat(r.uploaded()).as("the shared layer, two app layers, two configs, two SBOMs, the empty config of their referrers")
+          .isEqualTo(8);
       Processes.Result copy = Processes.run(skopeo.toString(), "copy", "--all", "--src-tls-verify=false",
           "docker://" + registry.host() + "/z/demo/app:1", "oci:" + tmp.resolve("z") + ":app");
       assertThat(copy.exitCode()).as(copy.stderr()).isZero();
@@ -103,7 +104,9 @@ class BundleRegistryIT {
         Processes.Result copy = Processes.run(skopeo.toString(), "copy", "--all", "--src-tls-verify=false",
             "docker://" + host + "/demo/app:1", "oci:" + tmp.resolve("copy") + ":app");
         assertThat(copy.exitCode()).as(copy.stderr()).isZero();
-        assertThat(Files.list(tmp.resolve("copy/blobs/sha256")).count()).isEqualTo(r.lock().blobs().size() - 2); // SBOMs are not served as image blobs
+        // The image's blobs, not the SBOMs, their referrer manifests and the empty config those share.
+        long sbomParts = 2L * r.lock().images().get(0).platforms().size() + 1;
+        assertThat(Files.list(tmp.resolve("copy/blobs/sha256")).count()).isEqualTo(r.lock().blobs().size() - sbomParts);
         HttpResponse<String> put = HttpClient.newHttpClient().send(
             HttpRequest.newBuilder(URI.create("http://" + host + "/v2/demo/app/blobs/uploads/")).POST(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
@@ -128,6 +131,14 @@ class BundleRegistryIT {
       JsonNode index = JSON.readTree(client.manifest(Reference.parse(prefix + "/demo/app:1")).bytes());
       assertThat(index.path("manifests")).extracting(m -> m.path("platform").path("architecture").asText())
           .containsExactlyInAnyOrder("amd64", "arm64");
+      // Each platform's SBOM is listed as a referrer of its manifest (through the fallback tag on distribution 2.8).
+      for (JsonNode m : index.path("manifests")) {
+        List<Descriptor> refs = client.referrers(Reference.parse(prefix + "/demo/app@" + m.path("digest").asText()),
+            Optional.of(BundleFormat.SBOM_MEDIA_TYPE));
+        assertThat(refs).as(m.path("platform").toString()).hasSize(1);
+        JsonNode sbomManifest = JSON.readTree(client.manifest(Reference.parse(prefix + "/demo/app@" + refs.get(0).digest())).bytes());
+        assertThat(sbomManifest.path("subject").path("digest").asText()).isEqualTo(m.path("digest").asText());
+      }
     }
   }
 }
