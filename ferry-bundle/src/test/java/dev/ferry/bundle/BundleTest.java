@@ -262,8 +262,17 @@ class BundleTest {
     assertThat(lock.blobs()).extracting(BundleLock.LockedBlob::digest).contains(newApp.digest()).doesNotContain(shared.digest());
     OciStore other = OciStore.open(tmp.resolve("other"));
     try (BundleFile b = BundleFile.open(delta)) {
-      assertThatThrownBy(() -> BundleLoader.load(other, b, Optional.empty(), x -> {})).hasMessageContaining("is a delta");
+      assertThatThrownBy(() -> BundleLoader.load(other, b, Optional.empty(), x -> {}))
+          .hasMessageContaining("is a delta that needs").hasMessageContaining(shared.digest().toString());
+      assertThat(other.entries()).isEmpty();
     }
+    // With the full bundle loaded first, the delta loads on top of it.
+    try (BundleFile f = BundleFile.open(full); BundleFile d = BundleFile.open(delta)) {
+      BundleLoader.load(other, f, Optional.empty(), x -> {});
+      BundleLoader.load(other, d, Optional.empty(), x -> {});
+    }
+    assertThat(Images.resolve(other, Images.require(other, "demo/app:1"), Optional.of(Platform.LINUX_AMD64)).manifest().layers())
+        .extracting(Descriptor::digest).containsExactly(shared.digest(), newApp.digest());
   }
 
   @Test
