@@ -150,14 +150,25 @@ final class BundleCommand implements Runnable {
   static final class Load extends BaseCommand {
     @Mixin Checked bundle;
 
+    @Option(names = "--decryption-key", paramLabel = "jwe:PEM", description = "Decrypt encrypted image layers with this RSA private key after loading.")
+    String decryptionKey;
+
     @Override
     int execute() throws Exception {
       BundleLoader.Loaded l;
+      java.security.PrivateKey decryption = decryptionKey == null ? null : dev.ferry.bundle.crypt.Keys.decryptionKey(decryptionKey);
+      var store = store();
       try (BundleFile b = BundleFile.open(bundle.file); Progress p = progress("verifying, then loading")) {
-        l = BundleLoader.load(store(), b, bundle.publicKey(), increments(p));
+        l = BundleLoader.load(store, b, bundle.publicKey(), increments(p));
       }
       for (ImportedImage i : l.imported().images()) {
-        out().println(i.name().orElse("") + " " + i.descriptor().digest());
+        dev.ferry.oci.Descriptor d = i.descriptor();
+        if (decryption != null && i.name().isPresent() && (d.isIndex() || d.isManifest())) {
+          // Decrypted in place: the name then means the plain image, as it was before packing.
+          d = dev.ferry.bundle.crypt.ImageEncryption.decrypt(store, d, decryption);
+          store.tag(i.name().get(), d);
+        }
+        out().println(i.name().orElse("") + " " + d.digest());
       }
       info("Loaded " + l.imported().images().size() + " image(s)/artifact(s): " + l.imported().blobsWritten() + " blobs written, "
           + l.imported().blobsSkipped() + " already in the store");

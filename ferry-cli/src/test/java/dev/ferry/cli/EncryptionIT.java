@@ -93,6 +93,10 @@ class EncryptionIT {
     assertThat(lock.path("images").get(0).path("platforms").get(0).path("sbom").asText()).startsWith("sha256:");
     assertThat(lock.path("blobs").toString()).contains("tar+gzip+encrypted");
 
+    Cli site = new Cli(tmp.resolve("site-store"));
+    assertThat(site.ok("bundle", "load", bundle.toString(), "--decryption-key", "jwe:" + priv).out().strip())
+        .isEqualTo("docker.io/team/app:1 " + plain);
+
     try (DistributionRegistry registry = DistributionRegistry.start()) {
       ferry.ok("bundle", "push", bundle.toString(), "--to", registry.host() + "/site");
       skopeo("copy", "--src-tls-verify=false", "--decryption-key", priv.toString(), "docker://" + registry.host() + "/site/team/app:1",
