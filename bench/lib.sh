@@ -72,3 +72,27 @@ bench_header() {
   echo "# ferry: $("${FERRY[@]}" --version 2>&1 | head -1)"
   echo "# load average at start: $(bench_load)"
 }
+
+# registry_start / registry_stop: an empty CNCF distribution (docker-registry) on $REG (set by the caller to
+# 127.0.0.1:PORT), on a fresh directory under $BENCH_WORK; REG_PID holds its process.
+REG_PID=
+registry_start() {
+  registry_stop
+  rm -rf "$BENCH_WORK/registry"
+  mkdir -p "$BENCH_WORK/registry/data"
+  cat >"$BENCH_WORK/registry/config.yml" <<EOC
+version: 0.1
+log: {level: error, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $BENCH_WORK/registry/data}, delete: {enabled: true}}
+http: {addr: $REG, secret: bench}
+EOC
+  docker-registry serve "$BENCH_WORK/registry/config.yml" >"$BENCH_WORK/registry/log" 2>&1 &
+  REG_PID=$!
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://$REG/v2/" && return 0; sleep 0.05; done
+  echo "bench: docker-registry did not start (log: $BENCH_WORK/registry/log)" >&2
+  exit 1
+}
+registry_stop() { if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null || true; wait "$REG_PID" 2>/dev/null || true; REG_PID=; fi; }
+
+# bench_free_port: a free TCP port on 127.0.0.1.
+bench_free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -28,26 +28,8 @@ if [ ! -f "$STORE/index.json" ]; then
   "${FERRY[@]}" --store "$STORE" -q import "$LAYOUT" >/dev/null
 fi
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(bench_free_port)
 REG=127.0.0.1:$PORT
-REG_PID=
-registry_start() {   # an empty registry on $PORT
-  registry_stop
-  rm -rf "$BENCH_WORK/registry"
-  mkdir -p "$BENCH_WORK/registry/data"
-  cat >"$BENCH_WORK/registry/config.yml" <<EOC
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $BENCH_WORK/registry/data}, delete: {enabled: true}}
-http: {addr: $REG, secret: bench}
-EOC
-  docker-registry serve "$BENCH_WORK/registry/config.yml" >"$BENCH_WORK/registry/log" 2>&1 &
-  REG_PID=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://$REG/v2/" && return 0; sleep 0.05; done
-  echo "bench: docker-registry did not start (log: $BENCH_WORK/registry/log)" >&2
-  exit 1
-}
-registry_stop() { if [ -n "$REG_PID" ]; then kill "$REG_PID" 2>/dev/null || true; wait "$REG_PID" 2>/dev/null || true; REG_PID=; fi; }
 trap registry_stop EXIT
 
 res=$BENCH_WORK/registry.$$

@@ -9,7 +9,8 @@
 # busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
 # capabilities such as security.capability, which the JDK cannot read, go into layers),
 # docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it),
-# mmdebstrap (ferry base debian), and for the Python delivery tests: Debian's python3 with pip,
+# mmdebstrap (ferry base debian), openssl (RSA keys for the layer-encryption tests, random bench
+# inputs), and for the Python delivery tests: Debian's python3 with pip,
 # setuptools, wheel, venv, python3-dev and gcc (tests build real wheels, pure and a C extension),
 # python3-cryptography (runs protected code on the host) and Debian's python3-*-whl wheels.
 # One line per package installed; `apt-get update` runs at most once, and only when something
@@ -37,11 +38,11 @@ FERRY_JAVA_DEFINE_ONLY=1 . "$here/lib/java.sh"
 declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
-  [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap
+  [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap [openssl]=openssl
   [gcc]=gcc [python3-dev]="" [python3-pip]="" [python3-venv]="" [python3-setuptools]="" [python3-wheel]=""
   [python3-cryptography]="" [python3-pip-whl]="" [python3-setuptools-whl]="" [python3-wheel-whl]=""
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap openssl
   gcc python3-dev python3-pip python3-venv python3-setuptools python3-wheel python3-cryptography
   python3-pip-whl python3-setuptools-whl python3-wheel-whl)
 

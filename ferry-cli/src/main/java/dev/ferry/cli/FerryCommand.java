@@ -34,6 +34,12 @@ import picocli.CommandLine.Command;
       BaseImageCommand.class,
       PythonCommand.class,
       ServeCommand.class,
+      InitCommand.class,
+      SpecCommand.class,
+      KeygenCommand.class,
+      PackCommand.class,
+      BundleCommand.class,
+      InventoryCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

@@ -21,8 +21,8 @@ import picocli.CommandLine.Parameters;
 /** {@code ferry image}: making images without a Dockerfile. */
 @Command(
     name = "image",
-    description = "Make images without a Dockerfile.",
-    subcommands = {ImageCommand.FromRootfs.class})
+    description = "Make images without a Dockerfile; encrypt or decrypt their layers.",
+    subcommands = {ImageCommand.FromRootfs.class, ImageCommand.Encrypt.class, ImageCommand.Decrypt.class})
 final class ImageCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -159,6 +159,54 @@ final class ImageCommand implements Runnable {
       if (kv.indexOf('=') <= 0) {
         throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
       }
+    }
+  }
+
+  /** {@code ferry image encrypt}: ocicrypt JWE layer encryption, as {@code skopeo copy --encryption-key}. */
+  @Command(mixinStandardHelpOptions = true, name = "encrypt", description = "Encrypt every layer of an image (all platforms) for JWE recipients, as 'skopeo copy --encryption-key jwe:PUB.pem' does; tags the result.")
+  static final class Encrypt extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "REF", description = "Image in the store.")
+    String ref;
+
+    @Option(names = "--key", required = true, paramLabel = "jwe:PEM", description = "A recipient's RSA public key (repeatable).")
+    List<String> keys = new ArrayList<>();
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the encrypted image.")
+    String tag;
+
+    @Override
+    int execute() throws Exception {
+      OciStore store = store();
+      List<java.security.PublicKey> recipients = new ArrayList<>();
+      for (String k : keys) {
+        recipients.add(dev.ferry.bundle.crypt.Keys.recipient(k));
+      }
+      Descriptor d = dev.ferry.bundle.crypt.ImageEncryption.encrypt(store, Images.require(store, ref), recipients);
+      store.tag(Images.storeName(tag), d);
+      out().println(d.digest());
+      return 0;
+    }
+  }
+
+  /** {@code ferry image decrypt}. */
+  @Command(mixinStandardHelpOptions = true, name = "decrypt", description = "Decrypt the encrypted layers of an image (ocicrypt JWE, as 'skopeo copy --decryption-key' takes) and tag the result.")
+  static final class Decrypt extends BaseCommand {
+    @Parameters(index = "0", paramLabel = "REF", description = "Image in the store.")
+    String ref;
+
+    @Option(names = "--key", required = true, paramLabel = "jwe:PEM", description = "The RSA private key (PKCS#8 PEM).")
+    String key;
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the decrypted image.")
+    String tag;
+
+    @Override
+    int execute() throws Exception {
+      OciStore store = store();
+      Descriptor d = dev.ferry.bundle.crypt.ImageEncryption.decrypt(store, Images.require(store, ref), dev.ferry.bundle.crypt.Keys.decryptionKey(key));
+      store.tag(Images.storeName(tag), d);
+      out().println(d.digest());
+      return 0;
     }
   }
 }

@@ -1,8 +1,10 @@
 package dev.ferry.oci.archive;
 
+import dev.ferry.oci.Digest;
 import dev.ferry.oci.Reference;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongConsumer;
 
 /**
@@ -12,14 +14,26 @@ import java.util.function.LongConsumer;
  *     normalised as a {@link Reference}; an archive with several images and an override is refused
  * @param progress told the number of archive bytes read so far, every few MiB and once at the end, on the
  *     importing thread
+ * @param fromStore blobs the archive may leave out because the store already has them (a delta bundle's base);
+ *     every other blob its images reach must be in the archive
  */
-public record ImportOptions(Optional<String> nameOverride, LongConsumer progress) {
+public record ImportOptions(Optional<String> nameOverride, LongConsumer progress, Set<Digest> fromStore) {
   private static final LongConsumer NO_PROGRESS = bytes -> {};
 
   public ImportOptions {
     Objects.requireNonNull(nameOverride, "nameOverride");
     Objects.requireNonNull(progress, "progress");
     nameOverride = nameOverride.map(n -> Reference.parse(n).toString());
+    fromStore = Set.copyOf(fromStore);
+  }
+
+  public ImportOptions(Optional<String> nameOverride, LongConsumer progress) {
+    this(nameOverride, progress, Set.of());
+  }
+
+  /** These options, letting {@code digests} come from the store instead of the archive. */
+  public ImportOptions withFromStore(Set<Digest> digests) {
+    return new ImportOptions(nameOverride, progress, digests);
   }
 
   /** No override, no progress. */
@@ -28,10 +42,10 @@ public record ImportOptions(Optional<String> nameOverride, LongConsumer progress
   }
 
   public ImportOptions withNameOverride(String name) {
-    return new ImportOptions(Optional.of(name), progress);
+    return new ImportOptions(Optional.of(name), progress, fromStore);
   }
 
   public ImportOptions withProgress(LongConsumer newProgress) {
-    return new ImportOptions(nameOverride, newProgress);
+    return new ImportOptions(nameOverride, newProgress, fromStore);
   }
 }

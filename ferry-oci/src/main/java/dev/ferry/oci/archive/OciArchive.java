@@ -290,7 +290,7 @@ public final class OciArchive {
       if (!version.startsWith("1.")) {
         throw in.invalid("oci-layout", "imageLayoutVersion is '" + version + "'; Ferry reads OCI image layout 1.x only");
       }
-      ImageGraph g = ImageGraph.walk(BlobSource.of(store), roots, inArchive::contains);
+      ImageGraph g = ImageGraph.walk(BlobSource.of(store), roots, d -> inArchive.contains(d) || options.fromStore().contains(d));
       if (!g.problems().isEmpty()) {
         throw in.invalid(
             "index.json",

@@ -210,6 +210,18 @@ public final class OciStore {
     return new VerifyingInputStream(in, digest, size, "blob " + digest + " in " + root);
   }
 
+  /**
+   * Opens a blob's file as a read-only channel, for kernel copies ({@link FileChannel#transferTo}) and positional
+   * reads. Nothing is verified: a caller that hands the bytes on must hash them itself (as {@link #open} does).
+   */
+  public FileChannel channel(Digest digest) throws IOException {
+    try {
+      return FileChannel.open(blobPath(digest), java.nio.file.StandardOpenOption.READ);
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(digest, root.toString());
+    }
+  }
+
   /** Opens a blob, checking that its stored size is the size a descriptor declared. */
   public InputStream open(Descriptor d) throws IOException {
     long actual = size(d.digest());

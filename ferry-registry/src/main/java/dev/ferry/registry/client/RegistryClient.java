@@ -7,6 +7,7 @@ import dev.ferry.oci.Reference;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.RegistryException;
 import dev.ferry.registry.client.internal.AdaptiveLimiter;
+import dev.ferry.registry.client.internal.BlobUpload;
 import dev.ferry.registry.client.internal.CredentialSource;
 import dev.ferry.registry.client.internal.Counters;
 import dev.ferry.registry.client.internal.LinkHeader;
@@ -161,6 +162,33 @@ public final class RegistryClient implements AutoCloseable {
   public PushResult push(OciStore store, String storeName, Reference destination, ProgressListener progress)
       throws IOException {
     return new Pusher(this::transport, locations, config.monolithicLimit, config.chunkSize).push(store, storeName, destination, progress);
+  }
+
+  /**
+   * Makes one blob present in {@code repository} (its tag or digest is ignored), reading its bytes from {@code
+   * source}: HEAD first (nothing sent when it is there), then a cross-repository mount from {@code mountFrom} when
+   * given, else an upload (monolithic or chunked, resumed or restarted after a dropped connection). For pushing
+   * from something other than a store, such as a bundle file.
+   */
+  public ProgressListener.Outcome pushBlob(
+      Reference repository, Descriptor blob, BlobOpener source, Optional<String> mountFrom, ProgressListener progress)
+      throws IOException {
+    Transport t = transport(repository.registry());
+    progress.started(blob);
+    BlobUpload.Outcome o =
+        BlobUpload.put(t, repository.repository(), blob, source, mountFrom, config.monolithicLimit, config.chunkSize, progress);
+    ProgressListener.Outcome out = switch (o.result()) {
+      case EXISTED -> ProgressListener.Outcome.EXISTED;
+      case MOUNTED -> ProgressListener.Outcome.MOUNTED;
+      case UPLOADED -> ProgressListener.Outcome.TRANSFERRED;
+    };
+    progress.finished(blob, out);
+    return out;
+  }
+
+  /** Whether {@code repository} (its tag or digest is ignored) has the blob {@code digest}: a HEAD, nothing written. */
+  public boolean hasBlob(Reference repository, Digest digest) throws IOException {
+    return BlobUpload.exists(transport(repository.registry()), repository.repository(), digest);
   }
 
   /** The manifest or index {@code ref} names, verified; empty when the registry does not have it. */

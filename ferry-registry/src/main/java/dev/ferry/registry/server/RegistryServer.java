@@ -172,6 +172,48 @@ public final class RegistryServer implements AutoCloseable {
     return c;
   }
 
+  /** A plain-HTTP server started by {@link #serveHandler}: its bound port, and {@code close()} to stop it. */
+  public interface Served extends AutoCloseable {
+    int port();
+
+    @Override
+    void close();
+  }
+
+  /**
+   * Serves another {@code com.sun.net.httpserver} handler on the same HTTP layer as the registry (Jetty, with its
+   * thread and buffer settings; plain HTTP): for read-only registry views that are not a store, such as a bundle
+   * file. Port 0 picks a free one.
+   */
+  public static Served serveHandler(InetSocketAddress listen, com.sun.net.httpserver.HttpHandler handler) throws IOException {
+    Builder b = builder().listen(listen);
+    Server server = new Server(threadPool(0));
+    server.setHandler(new ContextHandlerCollection());
+    server.setStopTimeout(TimeUnit.SECONDS.toMillis(STOP_DELAY));
+    ServerConnector c = connector(server, b, null);
+    server.addConnector(c);
+    c.open();
+    JettyHttpServer http = new JettyHttpServer(server, false);
+    http.bind(listen, b.backlog);
+    http.createContext("/", handler);
+    http.start();
+    return new Served() {
+      @Override
+      public int port() {
+        return c.getLocalPort();
+      }
+
+      @Override
+      public void close() {
+        try {
+          http.stop(STOP_DELAY);
+        } catch (RuntimeException e) {
+          LOG.log(System.Logger.Level.DEBUG, "server stopped after " + STOP_DELAY + " s grace: " + e);
+        }
+      }
+    };
+  }
+
   /** Starts serving; returns at once. */
   public synchronized RegistryServer start() {
     if (started) {

@@ -3,8 +3,8 @@ package dev.ferry.registry.client.internal;
 import dev.ferry.oci.Descriptor;
 import dev.ferry.oci.Digest;
 import dev.ferry.oci.DigestMismatchException;
-import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.RegistryException;
+import dev.ferry.registry.client.BlobOpener;
 import dev.ferry.registry.client.ProgressListener;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Puts one blob from a store into a registry repository: HEAD first (skip when present), then a cross-repository
+ * Puts one blob from a store (or any {@link BlobOpener}) into a registry repository: HEAD first (skip when present), then a cross-repository
  * mount when a source repository is known, else an upload — monolithic ({@code POST} then {@code PUT ?digest=}
  * with the body) for small blobs, chunked ({@code PATCH} with {@code Content-Range}, then {@code PUT}) for large
  * ones. After a dropped connection during a chunk the upload's status ({@code GET} on its URL) says how much the
@@ -42,7 +42,7 @@ public final class BlobUpload {
   private final Transport t;
   private final String repository;
   private final Descriptor blob;
-  private final OciStore store;
+  private final BlobOpener store;
   private final ProgressListener progress;
   private final long monolithicLimit;
   private final long chunkSize;
@@ -50,7 +50,7 @@ public final class BlobUpload {
   private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
 
   private BlobUpload(
-      Transport t, String repository, Descriptor blob, OciStore store, ProgressListener progress, long monolithicLimit, long chunkSize) {
+      Transport t, String repository, Descriptor blob, BlobOpener store, ProgressListener progress, long monolithicLimit, long chunkSize) {
     this.monolithicLimit = monolithicLimit;
     this.t = t;
     this.repository = repository;
@@ -72,7 +72,7 @@ public final class BlobUpload {
       Transport t,
       String repository,
       Descriptor blob,
-      OciStore store,
+      BlobOpener store,
       Optional<String> mountFrom,
       long monolithicLimit,
       long chunkSize,

@@ -60,7 +60,7 @@ public final class Pusher {
     Parallel.forEach(new ArrayList<>(blobs.values()), t.limiter(), b -> {
       Optional<String> from = locations.find(dest.registry(), b.digest(), repo).or(() -> sourceRepo);
       progress.started(b);
-      BlobUpload.Outcome o = BlobUpload.put(t, repo, b, store, from, monolithicLimit, chunkSize, progress);
+      BlobUpload.Outcome o = BlobUpload.put(t, repo, b, store::open, from, monolithicLimit, chunkSize, progress);
       bytes.addAndGet(o.bytesSent());
       switch (o.result()) {
         case EXISTED -> {
