@@ -95,6 +95,16 @@ public final class Packer {
     List<Target> targets = selectTargets(spec, o.targets());
     BundleContent content = new BundleContent(store);
     try (OciStore.Session session = store.session()) {
+      // wheelhouses first: images may name one to install
+      for (WheelhouseSpec w : spec.wheelhouses()) {
+        List<Target> its = targets.stream().filter(t -> w.targets().isEmpty() || w.targets().contains(t.name())).toList();
+        if (its.isEmpty()) {
+          log.accept("skipping wheelhouse " + w.name() + ":" + w.tag() + ": not for " + names(targets));
+          continue;
+        }
+        Descriptor d = wheelhouses.fill(store, spec.directory(), w, its);
+        content.addArtifact("wheelhouse", w.name(), w.tag(), dev.ferry.python.WheelhouseBuilder.ARTIFACT_TYPE, d, List.of());
+      }
       for (ImageSpec image : spec.images()) {
         List<Target> its = spec.targetsOf(image).stream().filter(targets::contains).toList();
         if (its.isEmpty()) {
@@ -103,6 +113,9 @@ public final class Packer {
         }
         List<Platform> platforms = platforms(its);
         Descriptor top = image.build().isPresent() ? build(spec, image, platforms, o.noCache()) : pull(image, platforms);
+        if (image.wheelhouse().isPresent()) {
+          top = installWheelhouse(image, its, platforms, top);
+        }
         content.addImage(image, spec.directory(), its, top, platforms, o.sbom(), o.encryptFor());
       }
       for (ArtifactSpec a : spec.artifacts()) {
@@ -110,11 +123,6 @@ public final class Packer {
         Artifacts.Stored stored = Artifacts.put(store, a);
         store.tag(Images.storeName(a.nameAndTag()), stored.manifest());
         content.addArtifact(a.kind().label(), a.name(), a.tag(), a.kind().artifactType(), stored.manifest(), stored.files());
-      }
-      for (WheelhouseSpec w : spec.wheelhouses()) {
-        List<Target> its = targets.stream().filter(t -> w.targets().isEmpty() || w.targets().contains(t.name())).toList();
-        Descriptor d = wheelhouses.fill(store, spec.directory(), w, its);
-        content.addArtifact("wheelhouse", w.name(), w.tag(), "application/vnd.ferry.wheelhouse.v1", d, List.of());
       }
       if (o.sbom()) {
         content.addSboms(spec, log);
@@ -162,6 +170,19 @@ public final class Packer {
     b.stage().ifPresent(r::target);
     BuildResult result = ImageBuilder.of(store, Optional.ofNullable(registry), buildProgress).build(r.build());
     return result.image();
+  }
+
+  /** The image with the wheels of its wheelhouse installed on every platform (one layer each), named as the image. */
+  private Descriptor installWheelhouse(ImageSpec image, List<Target> targets, List<Platform> platforms, Descriptor top)
+      throws IOException {
+    List<Descriptor> manifests = new ArrayList<>();
+    for (Platform p : platforms) {
+      Target t = targets.stream().filter(x -> x.platform().equals(p)).findFirst().orElseThrow();
+      manifests.add(wheelhouses.install(store, image.wheelhouse().orElseThrow(), t, top, p));
+    }
+    Descriptor result = manifests.size() == 1 ? manifests.get(0) : store.put(Index.of(manifests));
+    store.tag(Images.storeName(image.nameAndTag()), result);
+    return result;
   }
 
   /** The image from the store when it has every platform needed, else pulled (mirrors first). */

@@ -8,7 +8,7 @@ import dev.ferry.bundle.DeltaBase;
 import dev.ferry.bundle.Inventory;
 import dev.ferry.bundle.Packer;
 import dev.ferry.bundle.Signatures;
-import dev.ferry.bundle.WheelhouseProvider;
+import dev.ferry.bundle.PythonWheelhouses;
 import dev.ferry.bundle.spec.DeliverySpec;
 import dev.ferry.bundle.spec.SpecParser;
 import dev.ferry.oci.Digest;
@@ -99,8 +99,8 @@ final class PackCommand extends BaseCommand {
     Packer.Options options = new Packer.Options(targets, out, zstd, split == null ? 0 : parseSize(split),
         Optional.ofNullable(key).map(PackCommand::privateKey), base, !noSbom, noCache, LayerWriter.sourceDateEpoch(), recipients());
     Packer.Result r;
-    try (RegistryClient client = registry.client()) {
-      r = new Packer(store(), client, progress, this::info, WheelhouseProvider.NONE).pack(spec, options);
+    try (RegistryClient client = registry.client(); PythonWheelhouses python = new PythonWheelhouses(this::info)) {
+      r = new Packer(store(), client, progress, this::info, python).pack(spec, options);
     }
     info("Packed " + r.files().get(0) + (r.files().size() > 1 ? " (+" + (r.files().size() - 1) + " parts)" : "") + ": "
         + Bytes.human(r.bytesWritten()) + ", " + r.lock().images().size() + " image(s), " + r.lock().artifacts().size() + " artifact(s)"

@@ -141,7 +141,8 @@ public final class WheelInstaller {
     return HexFormat.of().formatHex(md.digest());
   }
 
-  static void deleteTree(Path dir) throws IOException {
+  /** Deletes a directory tree without following links; nothing when it is absent. */
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       return;
     }

@@ -17,16 +17,24 @@ import java.util.Optional;
  * @param pull what to pull, when it is pulled
  * @param targets names of the targets it is delivered for (default: every target of the delivery)
  * @param line the spec line it was declared on, for messages (0 when not from a file)
+ * @param wheelhouse the name of a wheelhouse of the delivery whose wheels are installed into the image, per target
  */
 public record ImageSpec(
-    String name, String tag, Optional<Build> build, Optional<Reference> pull, List<String> targets, int line) {
+    String name, String tag, Optional<Build> build, Optional<Reference> pull, List<String> targets, int line,
+    Optional<String> wheelhouse) {
   public ImageSpec {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(tag, "tag");
+    Objects.requireNonNull(wheelhouse, "wheelhouse");
     targets = List.copyOf(targets);
     if (build.isPresent() == pull.isPresent()) {
       throw new IllegalArgumentException("image " + name + " needs exactly one of build and pull");
     }
+  }
+
+  /** An image without a wheelhouse. */
+  public ImageSpec(String name, String tag, Optional<Build> build, Optional<Reference> pull, List<String> targets, int line) {
+    this(name, tag, build, pull, targets, line, Optional.empty());
   }
 
   /** Where and how to build an image. */

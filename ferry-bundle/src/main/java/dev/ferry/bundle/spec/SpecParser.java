@@ -39,6 +39,10 @@ public final class SpecParser {
   private final String file;
   private final Path dir;
   private final List<SpecException.Problem> problems = new ArrayList<>();
+  /** {@code images[i].wheelhouse} values, checked once every wheelhouse is known. */
+  private final List<Use> wheelhouseUses = new ArrayList<>();
+
+  private record Use(Node node, String path, String name) {}
 
   private SpecParser(Path specFile) {
     this.file = specFile.toString();
@@ -112,6 +116,7 @@ public final class SpecParser {
     List<ArtifactSpec> files = artifacts(value(top, "files"), "files", ArtifactSpec.Kind.FILE, defaultTag);
     List<ArtifactSpec> models = artifacts(value(top, "models"), "models", ArtifactSpec.Kind.MODEL, defaultTag);
     List<WheelhouseSpec> wheelhouses = wheelhouses(value(top, "wheelhouses"), defaultTag, targets);
+    checkWheelhouseUses(images, wheelhouses, targets);
     if (images.isEmpty() && files.isEmpty() && models.isEmpty() && wheelhouses.isEmpty() && problems.isEmpty()) {
       problem(root, "", "the delivery carries nothing: add images, files, models or wheelhouses");
     }
@@ -186,7 +191,7 @@ public final class SpecParser {
     for (int i = 0; i < items.size(); i++) {
       Node item = items.get(i);
       String path = "images[" + i + "]";
-      Map<String, NodeTuple> m = mapping(item, path, Set.of("name", "tag", "build", "pull", "targets"));
+      Map<String, NodeTuple> m = mapping(item, path, Set.of("name", "tag", "build", "pull", "targets", "wheelhouse"));
       if (m == null) {
         continue;
       }
@@ -242,7 +247,16 @@ public final class SpecParser {
           continue;
         }
       }
-      out.add(new ImageSpec(name, tag, b, pulled, its, item.getStartMark().getLine() + 1));
+      Optional<String> wheelhouse = Optional.empty();
+      if (value(m, "wheelhouse") != null) {
+        String w = scalar(value(m, "wheelhouse"), path + ".wheelhouse");
+        if (w == null) {
+          continue;
+        }
+        wheelhouse = Optional.of(w);
+        wheelhouseUses.add(new Use(value(m, "wheelhouse"), path + ".wheelhouse", w));
+      }
+      out.add(new ImageSpec(name, tag, b, pulled, its, item.getStartMark().getLine() + 1, wheelhouse));
     }
     return out;
   }
@@ -352,13 +366,92 @@ public final class SpecParser {
       List<String> its = targetList(value(m, "targets"), path + ".targets", targets);
       Map<String, Object> settings = new LinkedHashMap<>();
       for (var e : m.entrySet()) {
-        if (!Set.of("name", "tag", "targets").contains(e.getKey())) {
-          settings.put(e.getKey(), plain(e.getValue().getValueNode()));
+        String key = e.getKey();
+        Node v = e.getValue().getValueNode();
+        switch (key) {
+          case "name", "tag", "targets" -> { }
+          case "lock" -> {
+            String lock = scalar(v, path + ".lock");
+            if (lock != null && !Files.isRegularFile(dir.resolve(lock))) {
+              problem(v, path + ".lock", "file " + lock + " does not exist (relative paths start at " + dir + ")");
+            }
+            settings.put(key, plain(v));
+          }
+          case "find-links" -> {
+            for (String d : stringOrList(v, path + ".find-links")) {
+              if (!Files.isDirectory(dir.resolve(d))) {
+                problem(v, path + ".find-links", "directory " + d + " does not exist (relative paths start at " + dir + ")");
+              }
+            }
+            settings.put(key, plain(v));
+          }
+          case "index" -> {
+            stringOrList(v, path + ".index");
+            settings.put(key, plain(v));
+          }
+          case "python", "glibc" -> {
+            String version = scalar(v, path + "." + key);
+            String pattern = key.equals("python") ? "3\\.[0-9]+" : "2\\.[0-9]+";
+            if (version != null && !version.matches(pattern)) {
+              problem(v, path + "." + key, "must be a version like " + (key.equals("python") ? "3.11" : "2.36") + ", got '" + version + "'");
+            }
+            settings.put(key, plain(v));
+          }
+          default -> problem(e.getValue().getKeyNode(), path + "." + key,
+              "unknown field (a wheelhouse has name, tag, targets, lock, index, find-links, python, glibc)");
         }
+      }
+      if (!settings.containsKey("lock")) {
+        problem(item, path, "missing field 'lock' (requirements.txt with == pins and hashes, or pylock.toml)");
+        continue;
       }
       out.add(new WheelhouseSpec(name, tag, its, settings));
     }
     return out;
+  }
+
+  private List<String> stringOrList(Node node, String path) {
+    if (node instanceof org.yaml.snakeyaml.nodes.ScalarNode) {
+      String v = scalar(node, path);
+      return v == null ? List.of() : List.of(v);
+    }
+    List<Node> items = sequence(node, path);
+    List<String> out = new ArrayList<>();
+    if (items != null) {
+      for (int i = 0; i < items.size(); i++) {
+        String v = scalar(items.get(i), path + "[" + i + "]");
+        if (v != null) {
+          out.add(v);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Every {@code images[i].wheelhouse} names a wheelhouse that is built for every target of the image. */
+  private void checkWheelhouseUses(List<ImageSpec> images, List<WheelhouseSpec> wheelhouses, List<Target> targets) {
+    for (Use use : wheelhouseUses) {
+      Optional<WheelhouseSpec> w = wheelhouses.stream().filter(x -> x.name().equals(use.name())).findFirst();
+      if (w.isEmpty()) {
+        problem(use.node(), use.path(), "no wheelhouse named '" + use.name() + "' in 'wheelhouses' (it has: "
+            + (wheelhouses.isEmpty() ? "none" : String.join(", ", wheelhouses.stream().map(WheelhouseSpec::name).toList())) + ")");
+        continue;
+      }
+      if (w.get().targets().isEmpty()) {
+        continue;
+      }
+      for (ImageSpec image : images) {
+        if (image.wheelhouse().filter(use.name()::equals).isEmpty()) {
+          continue;
+        }
+        List<String> its = image.targets().isEmpty() ? targets.stream().map(Target::name).toList() : image.targets();
+        List<String> missing = its.stream().filter(t -> !w.get().targets().contains(t)).toList();
+        if (!missing.isEmpty()) {
+          problem(use.node(), use.path(), "wheelhouse '" + use.name() + "' is not built for " + String.join(", ", missing)
+              + ", a target of this image; add it to the wheelhouse's targets");
+        }
+      }
+    }
   }
 
   private List<String> targetList(Node node, String path, List<Target> targets) {

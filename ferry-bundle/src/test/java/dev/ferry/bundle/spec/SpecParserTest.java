@@ -20,6 +20,7 @@ class SpecParserTest {
     Files.writeString(dir.resolve("svc/Dockerfile"), "FROM scratch\n");
     Files.createDirectories(dir.resolve("models/bert"));
     Files.writeString(dir.resolve("models/bert/weights.bin"), "w");
+    Files.writeString(dir.resolve("requirements.lock"), "wheel==0.38.4 --hash=sha256:" + "0".repeat(64) + "\n");
   }
 
   private Path spec(String text) throws IOException {
@@ -45,6 +46,7 @@ class SpecParserTest {
               context: ./svc
               args: {MODE: prod}
             targets: [x86_nvidia, arm_910b]
+            wheelhouse: wheels/service-wheels
           - pull: docker.io/library/busybox:1.36
         models:
           - name: models/bert
@@ -52,12 +54,16 @@ class SpecParserTest {
         wheelhouses:
           - name: wheels/service-wheels
             lock: requirements.lock
+            index: [https://pypi.example/simple/]
+            python: "3.11"
         """));
     assertThat(s.targets()).extracting(Target::name).containsExactly("x86_nvidia", "arm_910b", "x86_cpu");
     assertThat(s.target("arm_910b").orElseThrow().platform()).isEqualTo(Platform.LINUX_ARM64);
     assertThat(s.naming()).isEqualTo(Naming.FLATTEN);
     ImageSpec svc = s.images().get(0);
     assertThat(svc.nameAndTag()).isEqualTo("demo/service:1.2.0");
+    assertThat(svc.wheelhouse()).contains("wheels/service-wheels");
+    assertThat(s.wheelhouses().get(0).settings()).containsEntry("lock", "requirements.lock").containsEntry("python", "3.11");
     assertThat(svc.build().orElseThrow().args()).containsEntry("MODE", "prod");
     assertThat(svc.source(dir)).isEqualTo("build:svc");
     assertThat(new ImageSpec("a/b", "1", java.util.Optional.of(new ImageSpec.Build(dir, dir.resolve("Dockerfile"), java.util.Map.of(),
