@@ -156,35 +156,92 @@ class BuildIT {
 
   @Test
   void build_sameDockerfileAsBuildah_givesTheSameTreeAndConfig() throws Exception {
-    Path buildah = Peers.require("buildah");
-    Path policy = Files.writeString(tmp.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
-    Path registries = Files.writeString(tmp.resolve("registries.conf"), "unqualified-search-registries = []\n");
-    Path storage = Files.writeString(tmp.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\nrunroot = \""
-        + tmp.resolve("run") + "\"\ngraphroot = \"" + tmp.resolve("root") + "\"\n");
-    Map<String, String> env = Map.of("STORAGE_DRIVER", "vfs", "CONTAINERS_STORAGE_CONF", storage.toString(),
-        "CONTAINERS_REGISTRIES_CONF", registries.toString(), "BUILDAH_ISOLATION", "chroot");
-    List<String> base = List.of(buildah.toString(), "--storage-driver", "vfs", "--root", tmp.resolve("root").toString(),
-        "--runroot", tmp.resolve("run").toString());
-    String ctr = run(base, env, "from", "--signature-policy", policy.toString(), "scratch").strip();
-    run(base, env, "copy", ctr, rootfs.toString(), "/");
-    run(base, env, "config", "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ctr);
-    run(base, env, "commit", "--signature-policy", policy.toString(), ctr, "localhost/base/busybox:1");
-
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
     Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + MAIN);
-    Path buildahFile = Files.writeString(tmp.resolve("Dockerfile.buildah"), "FROM localhost/base/busybox:1\n" + MAIN);
-    run(base, env, "bud", "--signature-policy", policy.toString(), "--pull-never", "--isolation", "chroot",
-        "-t", "localhost/x:1", "-f", buildahFile.toString(), ctx.toString());
-    Path layout = tmp.resolve("layout");
-    run(base, env, "push", "--signature-policy", policy.toString(), "localhost/x:1", "oci:" + layout + ":x:1");
-
+    buildah.build("FROM localhost/base/busybox:1\n" + MAIN, "linux/amd64", "buildah/x:1");
     ferry.ok("build", "-t", "ferry/x:1", ctx.toString());
-    ferry.ok("import", layout.toString(), "-t", "buildah/x:1");
-    Path ours = tmp.resolve("ours");
-    Path theirs = tmp.resolve("theirs");
-    ferry.ok("unpack", "ferry/x:1", ours.toString());
-    ferry.ok("unpack", "buildah/x:1", theirs.toString());
-    Map<String, Trees.Node> a = new TreeMap<>(Trees.describe(ours));
-    Map<String, Trees.Node> b = new TreeMap<>(Trees.describe(theirs));
+    assertSameImage("ferry/x:1", "buildah/x:1", "linux/amd64");
+  }
+
+  private static final String ARM64 = """
+      WORKDIR /app
+      COPY hello.txt ./
+      RUN uname -m > /app/arch && mkdir -p /app/out && echo "built on $(uname -m)" > /app/out/log && rm -f /etc/group
+      ENV ARCH_CHECK=1
+      CMD ["/bin/cat", "/app/arch", "/app/out/log"]
+      """;
+
+  @Test
+  void build_arm64Run_throughQemu_matchesBuildah_andRunsUnderRunc() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    Path arm = Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64");
+    ferry.ok("image", "from-rootfs", arm.toString(), "--platform", "linux/arm64", "-t", "base/busybox-arm64:1",
+        "--root-owner");
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox-arm64:1\n" + ARM64);
+
+    Cli.Run built = ferry.ok("build", "--platform", "linux/arm64", "-t", "ferry/arm:1", "--progress", "plain",
+        ctx.toString());
+    assertThat(built.err()).contains("#3 [linux/arm64 stage 0 3/5] RUN uname -m");
+    JsonNode inspect = JSON.readTree(ferry.ok("--json", "inspect", "ferry/arm:1").out());
+    assertThat(inspect.path("Platform").asText()).isEqualTo("linux/arm64");
+    Path out = tmp.resolve("arm-tree");
+    ferry.ok("unpack", "ferry/arm:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/arch"))).isEqualTo("aarch64\n");
+
+    Buildah buildah = new Buildah();
+    buildah.base(arm, "arm64", "base/busybox-arm64:1");
+    buildah.build("FROM localhost/base/busybox-arm64:1\n" + ARM64, "linux/arm64", "buildah/arm:1");
+    assertSameImage("ferry/arm:1", "buildah/arm:1", "linux/arm64");
+
+    Path bundle = tmp.resolve("arm-bundle");
+    ferry.ok("unpack", "--bundle", "ferry/arm:1", bundle.toString());
+    String id = "ferry-it-arm64-" + ProcessHandle.current().pid();
+    try {
+      Processes.Result r = Processes.run(List.of("runc", "run", "--bundle", bundle.toString(), id), null, Map.of(), 60)
+          .ok();
+      assertThat(r.stdout()).isEqualTo("aarch64\nbuilt on aarch64\n");
+    } finally {
+      Processes.run("runc", "delete", "-f", id);
+    }
+  }
+
+  @Test
+  void build_twoPlatforms_givesAnIndexWithEachArchitecturesRun_andRebuildsCached() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    ferry.ok("image", "from-rootfs", Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64").toString(), "--platform",
+        "linux/arm64", "-t", "base/busybox:1-arm64", "--root-owner");
+    ferry.ok("tag", "base/busybox:1", "base/busybox:1-amd64");
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        ARG TARGETARCH
+        FROM base/busybox:1-${TARGETARCH}
+        ARG TARGETPLATFORM
+        RUN echo "$TARGETPLATFORM $(uname -m)" > /built
+        """);
+    Cli.Run r = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "-t", "multi:1", "--progress", "plain",
+        ctx.toString());
+    JsonNode inspect = JSON.readTree(ferry.ok("--json", "inspect", "multi:1").out());
+    assertThat(inspect.path("MediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(inspect.path("Digest").asText()).isEqualTo(r.lastLine());
+    assertThat(inspect.path("Platforms").toString()).isEqualTo("[\"linux/amd64\",\"linux/arm64\"]");
+    for (String[] p : new String[][] {{"linux/amd64", "x86_64"}, {"linux/arm64", "aarch64"}}) {
+      Path out = tmp.resolve("multi-" + p[1]);
+      ferry.ok("unpack", "--platform", p[0], "multi:1", out.toString());
+      assertThat(Files.readString(out.resolve("built"))).isEqualTo(p[0] + " " + p[1] + "\n");
+    }
+    Cli.Run again = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "--progress", "plain", ctx.toString());
+    assertThat(again.lastLine()).isEqualTo(r.lastLine());
+    assertThat(again.err()).contains("(2/2 steps cached)");
+  }
+
+  /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
+  private void assertSameImage(String ours, String theirs, String platform) throws Exception {
+    Path a0 = tmp.resolve("ours-" + ours.replaceAll("[^a-z0-9]", "_"));
+    Path b0 = tmp.resolve("theirs-" + theirs.replaceAll("[^a-z0-9]", "_"));
+    ferry.ok("unpack", "--platform", platform, ours, a0.toString());
+    ferry.ok("unpack", "--platform", platform, theirs, b0.toString());
+    Map<String, Trees.Node> a = new TreeMap<>(Trees.describe(a0));
+    Map<String, Trees.Node> b = new TreeMap<>(Trees.describe(b0));
     // buildah's chroot isolation leaves the empty files it bind-mounted over, and /run, in the image
     for (String leak : List.of("etc/hostname", "etc/hosts", "etc/resolv.conf", "run")) {
       if (!a.containsKey(leak) && b.containsKey(leak) && b.get(leak).content().equals(leak.equals("run") ? ""
@@ -194,14 +251,56 @@ class BuildIT {
     }
     assertThat(a).isEqualTo(b);
 
-    JsonNode oc = JSON.readTree(ferry.ok("--json", "inspect", "ferry/x:1").out()).path("Config");
-    JsonNode bc = JSON.readTree(ferry.ok("--json", "inspect", "buildah/x:1").out()).path("Config");
+    JsonNode oi = JSON.readTree(ferry.ok("--json", "inspect", "--platform", platform, ours).out());
+    JsonNode bi = JSON.readTree(ferry.ok("--json", "inspect", "--platform", platform, theirs).out());
+    assertThat(oi.path("Platform").asText()).isEqualTo(bi.path("Platform").asText()).isEqualTo(platform);
+    JsonNode oc = oi.path("Config");
+    JsonNode bc = bi.path("Config");
     for (String field : List.of("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts")) {
       assertThat(oc.path(field).toString()).as(field).isEqualTo(bc.path(field).toString());
     }
     Map<String, String> labels = new TreeMap<>(JSON.convertValue(bc.path("Labels"), Map.class));
     labels.remove("io.buildah.version");
     assertThat(JSON.convertValue(oc.path("Labels"), Map.class)).isEqualTo(labels);
+  }
+
+  /** buildah ({@code --storage-driver vfs --isolation chroot}) in this test's own directories, the reference builder. */
+  private final class Buildah {
+    final Path policy;
+    final Map<String, String> env;
+    final List<String> base;
+
+    Buildah() throws IOException {
+      Path buildah = Peers.require("buildah");
+      policy = Files.writeString(tmp.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+      Path registries = Files.writeString(tmp.resolve("registries.conf"), "unqualified-search-registries = []\n");
+      Path storage = Files.writeString(tmp.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\nrunroot = \""
+          + tmp.resolve("run") + "\"\ngraphroot = \"" + tmp.resolve("root") + "\"\n");
+      env = Map.of("STORAGE_DRIVER", "vfs", "CONTAINERS_STORAGE_CONF", storage.toString(),
+          "CONTAINERS_REGISTRIES_CONF", registries.toString(), "BUILDAH_ISOLATION", "chroot");
+      base = List.of(buildah.toString(), "--storage-driver", "vfs", "--root", tmp.resolve("root").toString(),
+          "--runroot", tmp.resolve("run").toString());
+    }
+
+    /** Commits {@code rootfs} (owned by root) as {@code localhost/NAME} for {@code arch}. */
+    void base(Path rootfs, String arch, String name) throws Exception {
+      String ctr = run(base, env, "from", "--signature-policy", policy.toString(), "scratch").strip();
+      run(base, env, "copy", ctr, rootfs.toString(), "/");
+      run(base, env, "config", "--arch", arch, "--os", "linux",
+          "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ctr);
+      run(base, env, "commit", "--signature-policy", policy.toString(), ctr, "localhost/" + name);
+      run(base, env, "rm", ctr);
+    }
+
+    /** Builds {@code dockerfile} on the test's context for {@code platform} and imports it into Ferry's store. */
+    void build(String dockerfile, String platform, String ferryName) throws Exception {
+      Path file = Files.writeString(tmp.resolve("Dockerfile.buildah"), dockerfile);
+      run(base, env, "bud", "--signature-policy", policy.toString(), "--pull-never", "--isolation", "chroot",
+          "--platform", platform, "-t", "localhost/bud:latest", "-f", file.toString(), ctx.toString());
+      Path layout = tmp.resolve("layout-" + ferryName.replaceAll("[^a-z0-9]", "_"));
+      run(base, env, "push", "--signature-policy", policy.toString(), "localhost/bud:latest", "oci:" + layout + ":x");
+      ferry.ok("import", layout.toString(), "-t", ferryName);
+    }
   }
 
   private static String run(List<String> base, Map<String, String> env, String... args)

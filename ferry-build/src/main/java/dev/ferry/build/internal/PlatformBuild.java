@@ -3,6 +3,7 @@ package dev.ferry.build.internal;
 import dev.ferry.build.BuildException;
 import dev.ferry.build.BuildProgress;
 import dev.ferry.build.BuildRequest;
+import dev.ferry.build.Emulation;
 import dev.ferry.build.dockerfile.BuildPlan;
 import dev.ferry.build.dockerfile.Command;
 import dev.ferry.build.dockerfile.ContextFiles;
@@ -256,7 +257,7 @@ public final class PlatformBuild {
     for (int i = 0; i < steps.size(); i++) {
       Step step = steps.get(i);
       int n = stepCounter.incrementAndGet();
-      String where = (request.platforms().size() > 1 ? platform + " " : "") + "stage " + s.stage().displayName()
+      String where = (request.platforms().size() > 1 || !Platform.host().matches(platform) ? platform + " " : "") + "stage " + s.stage().displayName()
           + " " + (i + 1) + "/" + steps.size();
       progress.line("#" + n + " [" + where + "] " + firstLine(step.instruction().text()));
       try {
@@ -276,21 +277,7 @@ public final class PlatformBuild {
   }
 
   private void checkEmulation(Platform p) throws BuildException {
-    Platform host = Platform.host();
-    if (p.architecture().equals(host.architecture())) {
-      return;
-    }
-    String qemu = switch (p.architecture()) {
-      case "arm64" -> "aarch64";
-      case "amd64" -> "x86_64";
-      case "arm" -> "arm";
-      case "386" -> "i386";
-      default -> p.architecture();
-    };
-    if (!Files.exists(Path.of("/proc/sys/fs/binfmt_misc/qemu-" + qemu))) {
-      throw new BuildException("building " + p + " RUN steps needs qemu-user-static with binfmt_misc: "
-          + "apt-get install qemu-user-static binfmt-support (no /proc/sys/fs/binfmt_misc/qemu-" + qemu + ")");
-    }
+    Emulation.check(p, Platform.host(), "building " + p + " RUN steps", Emulation.BINFMT_MISC);
   }
 
   private static String firstLine(String text) {
