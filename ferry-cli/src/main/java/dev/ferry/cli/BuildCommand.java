@@ -70,6 +70,9 @@ final class BuildCommand extends BaseCommand {
   @Option(names = "--push", description = "Push each -t name to its registry after the build.")
   boolean push;
 
+  @Option(names = "--jobs", paramLabel = "N", description = "Stages (of any platform) run at once (default: one per core); the result is the same for any N.")
+  Integer jobs;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -82,6 +85,12 @@ final class BuildCommand extends BaseCommand {
         .noCache(noCache)
         .compression(compression)
         .epoch(LayerWriter.sourceDateEpoch());
+    if (jobs != null) {
+      if (jobs < 1) {
+        throw new UsageException("--jobs must be at least 1, got " + jobs);
+      }
+      b.jobs(jobs);
+    }
     tags.forEach(t -> {
       try {
         Reference.parse(t);

@@ -234,6 +234,52 @@ class BuildIT {
     assertThat(again.err()).contains("(2/2 steps cached)");
   }
 
+  @Test
+  void build_independentStages_runAtOnce() throws Exception {
+    // each stage waits (up to 30 s) for the other to have started: one at a time, the first would give up and fail
+    String wait = "RUN --mount=type=cache,id=rendezvous,target=/sync touch /sync/%s && i=0 && "
+        + "while [ ! -e /sync/%s ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done && test -e /sync/%s && echo %s > /%s";
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1 AS a\n" + wait.formatted("a", "b", "b", "a", "a")
+        + "\nFROM base/busybox:1 AS b\n" + wait.formatted("b", "a", "a", "b", "b")
+        + "\nFROM base/busybox:1\nCOPY --from=a /a /\nCOPY --from=b /b /\n");
+    Cli.Run r = ferry.ok("build", "--jobs", "2", "-t", "both:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage a 1/1] RUN", "[stage b 1/1] RUN");
+    Path out = tmp.resolve("both");
+    ferry.ok("unpack", "both:1", out.toString());
+    assertThat(Files.readString(out.resolve("a")) + Files.readString(out.resolve("b"))).isEqualTo("a\nb\n");
+  }
+
+  @Test
+  void build_stagesAndPlatformsAtOnce_giveTheSameDigestAsOneAtATime() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    ferry.ok("tag", "base/busybox:1", "base/busybox:1-amd64");
+    Path arm = Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64");
+    ferry.ok("image", "from-rootfs", arm.toString(), "--platform", "linux/arm64", "-t", "base/busybox:1-arm64",
+        "--root-owner");
+    StringBuilder df = new StringBuilder("ARG TARGETARCH\n");
+    for (String stage : List.of("one", "two", "three")) {
+      df.append("FROM base/busybox:1-${TARGETARCH} AS ").append(stage).append('\n')
+          .append("COPY src /src/\n")
+          .append("RUN mkdir /out && for i in 1 2 3 4 5; do echo ").append(stage)
+          .append(" $i $(uname -m) > /out/").append(stage).append("-$i; done && rm -rf /src/deep\n");
+    }
+    df.append("FROM base/busybox:1-${TARGETARCH}\n");
+    for (String stage : List.of("one", "two", "three")) {
+      df.append("COPY --from=").append(stage).append(" /out/ /out/\n");
+    }
+    Files.writeString(ctx.resolve("Dockerfile"), df.toString());
+    Processes.run("cp", "-a", tmp.resolve("store").toString(), tmp.resolve("store2").toString()).ok();
+    String parallel = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "--jobs", "4", "-t", "par:1", "-q", ctx.toString())
+        .lastLine();
+    Cli sequential = new Cli(tmp.resolve("store2"));
+    String one = sequential.ok("build", "--platform", "linux/amd64,linux/arm64", "--jobs", "1", "-q", ctx.toString())
+        .lastLine();
+    assertThat(one).isEqualTo(parallel);
+    Path out = tmp.resolve("par");
+    ferry.ok("unpack", "--platform", "linux/arm64", "par:1", out.toString());
+    assertThat(Files.readString(out.resolve("out/three-5"))).isEqualTo("three 5 aarch64\n");
+  }
+
   /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
   private void assertSameImage(String ours, String theirs, String platform) throws Exception {
     Path a0 = tmp.resolve("ours-" + ours.replaceAll("[^a-z0-9]", "_"));

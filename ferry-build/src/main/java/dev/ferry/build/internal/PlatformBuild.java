@@ -40,20 +40,24 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds one platform's image from a {@link BuildPlan}: stage by stage in plan order, each stage's root filesystem
  * materialised lazily in the work directory (only a cache miss of {@code WORKDIR}, {@code COPY}, {@code ADD} or
- * {@code RUN} needs it), layers written to the store, the step cache consulted and filled. Not thread-safe; one per
- * platform and build.
+ * {@code RUN} needs it), layers written to the store, the step cache consulted and filled. Independent stages run
+ * at once. {@link #run} may be called once; one instance per platform and build.
  */
 public final class PlatformBuild {
   private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -71,15 +75,27 @@ public final class PlatformBuild {
   private final AtomicInteger stepCounter;
   private final String created;
   private final String runc;
-  private final Map<Integer, StageState> stages = new HashMap<>();
-  private final Map<String, StageState> images = new HashMap<>();
-  private int dirs;
-  private int cacheable;
-  private int cached;
+  private final Executor executor;
+  private final Semaphore slots;
+  /** Finished stages by index; a stage reads only those it depends on, which finished before it started. */
+  private final Map<Integer, StageState> stages = new ConcurrentHashMap<>();
+  private final Map<String, StageState> images = new ConcurrentHashMap<>();
+  private final Map<String, Object> imageLocks = new ConcurrentHashMap<>();
+  private final AtomicInteger dirs = new AtomicInteger();
+  private final AtomicInteger cacheable = new AtomicInteger();
+  private final AtomicInteger cached = new AtomicInteger();
+  /**
+   * Set when a stage (of any platform of the build) failed: stages not started yet do not start, running ones stop
+   * before their next step.
+   */
+  private final AtomicReference<Exception> failure;
 
   public PlatformBuild(OciStore store, Optional<RegistryClient> registry, BuildRequest request, BuildPlan plan,
       Path work, ContextFiles context, StepCache cache, BuildProgress progress, AtomicInteger stepCounter,
-      String runc) {
+      String runc, Executor executor, Semaphore slots, AtomicReference<Exception> failure) {
+    this.executor = executor;
+    this.failure = failure;
+    this.slots = slots;
     this.store = store;
     this.registry = registry;
     this.request = request;
@@ -96,17 +112,42 @@ public final class PlatformBuild {
   }
 
   public int cacheableSteps() {
-    return cacheable;
+    return cacheable.get();
   }
 
   public int cachedSteps() {
-    return cached;
+    return cached.get();
   }
 
-  /** Runs every needed stage and stores the target's config and manifest; returns the manifest's descriptor. */
+  /**
+   * Runs every needed stage and stores the target's config and manifest; returns the manifest's descriptor. Each
+   * stage starts on {@code executor} as soon as the stages it depends on have finished and one of {@code slots} is
+   * free; the result does not depend on the order in which independent stages finish. When a stage fails, the
+   * stages still running stop before their next step, and this returns (throws) only once none is running, so that
+   * the caller may remove the work directory.
+   */
   public Descriptor run() throws IOException, DockerfileException {
+    Map<Integer, CompletableFuture<StageState>> futures = new LinkedHashMap<>();
     for (ResolvedStage s : plan.order()) {
-      stages.put(s.index(), runStage(s));
+      CompletableFuture<?>[] deps = s.dependencies().stream().map(futures::get).filter(java.util.Objects::nonNull)
+          .toArray(CompletableFuture<?>[]::new);
+      futures.put(s.index(), CompletableFuture.allOf(deps).thenApplyAsync(x -> runStageInSlot(s), executor));
+    }
+    CompletableFuture.allOf(futures.values().toArray(CompletableFuture<?>[]::new)).exceptionally(e -> null).join();
+    Exception first = failure.get();
+    if (first == null) {
+      for (CompletableFuture<StageState> f : futures.values()) {
+        if (f.isCompletedExceptionally()) { // an Error, which is not recorded as the build's failure
+          first = new IllegalStateException("a stage failed", f.exceptionNow());
+        }
+      }
+    }
+    switch (first) {
+      case null -> { }
+      case IOException io -> throw io;
+      case DockerfileException d -> throw d;
+      case RuntimeException r -> throw r;
+      default -> throw new IllegalStateException(first);
     }
     StageState target = stages.get(plan.target().index());
     ImageConfig config = target.cfg.created(created).build();
@@ -158,8 +199,8 @@ public final class PlatformBuild {
       return s;
     }
 
-    /** The root filesystem with every layer so far applied. */
-    Path materialise() throws IOException {
+    /** The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. */
+    synchronized Path materialise() throws IOException {
       if (rootfs == null) {
         rootfs = newDir("rootfs");
         applied = 0;
@@ -177,8 +218,40 @@ public final class PlatformBuild {
     }
   }
 
+  /** Wraps a stage's checked failure on its way through a {@link CompletableFuture}. */
+  private static final class StageFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StageFailure(Exception cause) {
+      super(cause);
+    }
+  }
+
+  private StageState runStageInSlot(ResolvedStage s) {
+    if (failure.get() != null) {
+      throw new StageFailure(new BuildException("stage " + s.stage().displayName() + " not started: another stage"
+          + " failed"));
+    }
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StageFailure(new BuildException("interrupted"));
+    }
+    try {
+      StageState st = runStage(s);
+      stages.put(s.index(), st);
+      return st;
+    } catch (IOException | DockerfileException | RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw new StageFailure(e);
+    } finally {
+      slots.release();
+    }
+  }
+
   private Path newDir(String kind) throws IOException {
-    return Files.createDirectories(work.resolve(kind + "-" + platform.architecture() + "-" + (++dirs)));
+    return Files.createDirectories(work.resolve(kind + "-" + platform.architecture() + "-" + dirs.incrementAndGet()));
   }
 
   private void extract(Descriptor layer, Path root) throws IOException {
@@ -202,10 +275,17 @@ public final class PlatformBuild {
   /** An external image for {@code platform}, from the store or pulled through the registry client. */
   private StageState image(Reference ref, Platform p) throws IOException {
     String name = ref.toString();
-    StageState known = images.get(name + "@" + p);
-    if (known != null) {
-      return known;
+    // one resolution (and pull) per image and platform, however many stages ask at once
+    synchronized (imageLocks.computeIfAbsent(name + "@" + p, k -> new Object())) {
+      StageState known = images.get(name + "@" + p);
+      if (known != null) {
+        return known;
+      }
+      return resolveImage(ref, name, p);
     }
+  }
+
+  private StageState resolveImage(Reference ref, String name, Platform p) throws IOException {
     Optional<Descriptor> top = Images.find(store, name);
     if (top.isEmpty()) {
       if (registry.isEmpty()) {
@@ -255,6 +335,9 @@ public final class PlatformBuild {
       checkEmulation(s.platform());
     }
     for (int i = 0; i < steps.size(); i++) {
+      if (failure.get() != null) {
+        throw new BuildException("stage " + s.stage().displayName() + " stopped: another stage failed");
+      }
       Step step = steps.get(i);
       int n = stepCounter.incrementAndGet();
       String where = (request.platforms().size() > 1 || !Platform.host().matches(platform) ? platform + " " : "") + "stage " + s.stage().displayName()
@@ -448,12 +531,12 @@ public final class PlatformBuild {
 
   private void cachedStep(StageState st, Digest key, int n, String createdBy, StepWork work)
       throws IOException, DockerfileException {
-    cacheable++;
+    cacheable.incrementAndGet();
     long t0 = System.nanoTime();
     if (!request.noCache()) {
       Optional<StepCache.Record> hit = cache.lookup(key);
       if (hit.isPresent()) {
-        cached++;
+        cached.incrementAndGet();
         progress.line("#" + n + " CACHED");
         record(st, hit.get(), false);
         return;
