@@ -280,6 +280,43 @@ class BuildIT {
     assertThat(Files.readString(out.resolve("out/three-5"))).isEqualTo("three 5 aarch64\n");
   }
 
+  @Test
+  void build_baseImageWithOnbuildTriggers_runsThemFirst_likeBuildah() throws Exception {
+    String parent = """
+        WORKDIR /app
+        ONBUILD COPY hello.txt /app/from-trigger.txt
+        ONBUILD RUN echo "triggered in $(pwd)" > /app/trigger && rm -f /etc/group
+        ONBUILD ENV TRIGGERED=yes
+        CMD ["/bin/sh"]
+        """;
+    String child = """
+        RUN echo "child sees TRIGGERED=$TRIGGERED" > /app/child
+        LABEL stage=child
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + parent);
+    ferry.ok("build", "-t", "parent:1", ctx.toString());
+    JsonNode pc = JSON.readTree(ferry.ok("--json", "inspect", "parent:1").out());
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM parent:1\n" + child);
+    Cli.Run r = ferry.ok("build", "-t", "ferry/child:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage 0 1/5 ONBUILD] COPY hello.txt /app/from-trigger.txt")
+        .contains("[stage 0 4/5] RUN echo");
+    Path out = tmp.resolve("child");
+    ferry.ok("unpack", "ferry/child:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/trigger"))).isEqualTo("triggered in /app\n");
+    assertThat(Files.readString(out.resolve("app/child"))).isEqualTo("child sees TRIGGERED=yes\n");
+    // the triggers do not pass on to the child
+    assertThat(JSON.readTree(ferry.ok("--json", "inspect", "ferry/child:1").out()).path("Config").has("OnBuild"))
+        .isFalse();
+
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
+    // ONBUILD is kept only in Docker's config format, so the parent is built with --format docker
+    buildah.bud("FROM localhost/base/busybox:1\n" + parent, "linux/amd64", "parent:1", "--format", "docker");
+    buildah.build("FROM localhost/parent:1\n" + child, "linux/amd64", "buildah/child:1");
+    assertSameImage("ferry/child:1", "buildah/child:1", "linux/amd64");
+    assertThat(pc.path("Config").path("OnBuild").get(0).asText()).isEqualTo("COPY hello.txt /app/from-trigger.txt");
+  }
+
   /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
   private void assertSameImage(String ours, String theirs, String platform) throws Exception {
     Path a0 = tmp.resolve("ours-" + ours.replaceAll("[^a-z0-9]", "_"));
@@ -302,7 +339,7 @@ class BuildIT {
     assertThat(oi.path("Platform").asText()).isEqualTo(bi.path("Platform").asText()).isEqualTo(platform);
     JsonNode oc = oi.path("Config");
     JsonNode bc = bi.path("Config");
-    for (String field : List.of("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts")) {
+    for (String field : List.of("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "OnBuild")) {
       assertThat(oc.path(field).toString()).as(field).isEqualTo(bc.path(field).toString());
     }
     Map<String, String> labels = new TreeMap<>(JSON.convertValue(bc.path("Labels"), Map.class));
@@ -340,12 +377,20 @@ class BuildIT {
 
     /** Builds {@code dockerfile} on the test's context for {@code platform} and imports it into Ferry's store. */
     void build(String dockerfile, String platform, String ferryName) throws Exception {
-      Path file = Files.writeString(tmp.resolve("Dockerfile.buildah"), dockerfile);
-      run(base, env, "bud", "--signature-policy", policy.toString(), "--pull-never", "--isolation", "chroot",
-          "--platform", platform, "-t", "localhost/bud:latest", "-f", file.toString(), ctx.toString());
+      bud(dockerfile, platform, "bud:latest");
       Path layout = tmp.resolve("layout-" + ferryName.replaceAll("[^a-z0-9]", "_"));
       run(base, env, "push", "--signature-policy", policy.toString(), "localhost/bud:latest", "oci:" + layout + ":x");
       ferry.ok("import", layout.toString(), "-t", ferryName);
+    }
+
+    /** Builds {@code dockerfile} on the test's context as {@code localhost/TAG} in buildah's storage. */
+    void bud(String dockerfile, String platform, String tag, String... options) throws Exception {
+      Path file = Files.writeString(tmp.resolve("Dockerfile.buildah"), dockerfile);
+      List<String> args = new ArrayList<>(List.of("bud", "--signature-policy", policy.toString(), "--pull-never",
+          "--isolation", "chroot", "--platform", platform, "-t", "localhost/" + tag, "-f", file.toString()));
+      args.addAll(List.of(options));
+      args.add(ctx.toString());
+      run(base, env, args.toArray(String[]::new));
     }
   }
 

@@ -10,6 +10,7 @@ import dev.ferry.build.dockerfile.ContextFiles;
 import dev.ferry.build.dockerfile.ContextSourceException;
 import dev.ferry.build.dockerfile.DockerIgnore;
 import dev.ferry.build.dockerfile.DockerfileException;
+import dev.ferry.build.dockerfile.DockerfileParser;
 import dev.ferry.build.dockerfile.Instruction;
 import dev.ferry.build.dockerfile.KeyValue;
 import dev.ferry.build.dockerfile.Mount;
@@ -322,14 +323,19 @@ public final class PlatformBuild {
 
   private StageState runStage(ResolvedStage s) throws IOException, DockerfileException {
     StageState st = base(s);
-    if (!st.onBuild.isEmpty() && s.baseImage().isPresent()) {
-      progress.line("#0 WARNING: " + s.image() + " has ONBUILD triggers; Ferry does not run them yet: "
-          + String.join("; ", st.onBuild));
+    // The base image's ONBUILD triggers run first, as if written after FROM (a base stage's do not: Docker runs
+    // triggers only when an image is used, and a stage is not an image yet).
+    List<Instruction> triggers = new ArrayList<>();
+    if (s.baseImage().isPresent()) {
+      for (int i = 0; i < st.onBuild.size(); i++) {
+        triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
+            '\\'));
+      }
     }
     st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
     st.cfg.onBuild(List.of());
     Map<String, String> baseEnv = new LinkedHashMap<>(st.env);
-    List<Step> steps = s.steps(baseEnv);
+    List<Step> steps = s.steps(baseEnv, triggers);
     boolean needsRun = steps.stream().anyMatch(x -> x.instruction() instanceof Instruction.Run);
     if (needsRun) {
       checkEmulation(s.platform());
@@ -340,8 +346,9 @@ public final class PlatformBuild {
       }
       Step step = steps.get(i);
       int n = stepCounter.incrementAndGet();
-      String where = (request.platforms().size() > 1 || !Platform.host().matches(platform) ? platform + " " : "") + "stage " + s.stage().displayName()
-          + " " + (i + 1) + "/" + steps.size();
+      String where = (request.platforms().size() > 1 || !Platform.host().matches(platform) ? platform + " " : "")
+          + "stage " + s.stage().displayName() + " " + (i + 1) + "/" + steps.size() + (i < triggers.size()
+              ? " ONBUILD" : "");
       progress.line("#" + n + " [" + where + "] " + firstLine(step.instruction().text()));
       try {
         apply(st, step, n, s);
