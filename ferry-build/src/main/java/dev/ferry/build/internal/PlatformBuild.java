@@ -484,10 +484,11 @@ public final class PlatformBuild {
         String dest = RootPaths.absolute(st.workdir, c.destination()) + (c.destination().endsWith("/") ? "/" : "");
         String createdBy = "COPY " + (c.from().map(f -> "--from=" + f + " ").orElse("")) + String.join(" ", c.sources())
             + (c.heredocs().isEmpty() ? "" : " <<" + c.heredocs().size() + " heredocs") + " in " + dest;
-        Digest key = chain(stepKey, src.hash(c.sources()), heredocHash(c.heredocs()));
-        next = key;
-        cachedStep(st, key, n, createdBy, () -> copy(st, src, c.sources(), c.heredocs(), dest, c.chown(), c.chmod(),
-            false));
+        Digest key = copyKey(st, stepKey, c.link(), c.chown(), in.keyword(), in.text(), scope.toString(),
+            src.hash(c.sources()), heredocHash(c.heredocs()));
+        next = c.link() ? chain(stepKey, key.toString()) : key;
+        CopyFlags flags = new CopyFlags(c.chown(), c.chmod(), c.link(), c.parents(), excludes(c.excludes()), false);
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, c.sources(), c.heredocs(), dest, flags));
       }
       case Instruction.Add a -> {
         for (String source : a.sources()) {
@@ -496,13 +497,18 @@ public final class PlatformBuild {
                 + "it: " + source);
           }
         }
+        if (a.checksum().isPresent()) {
+          throw new BuildException("ADD --checksum verifies a downloaded URL, and Ferry does not download (offline);"
+              + " drop --checksum for local sources");
+        }
         Source src = source(Optional.empty(), s);
         String dest = RootPaths.absolute(st.workdir, a.destination()) + (a.destination().endsWith("/") ? "/" : "");
         String createdBy = "ADD " + String.join(" ", a.sources()) + " in " + dest;
-        Digest key = chain(stepKey, src.hash(a.sources()), heredocHash(a.heredocs()));
-        next = key;
-        cachedStep(st, key, n, createdBy, () -> copy(st, src, a.sources(), a.heredocs(), dest, a.chown(), a.chmod(),
-            true));
+        Digest key = copyKey(st, stepKey, a.link(), a.chown(), in.keyword(), in.text(), scope.toString(),
+            src.hash(a.sources()), heredocHash(a.heredocs()));
+        next = a.link() ? chain(stepKey, key.toString()) : key;
+        CopyFlags flags = new CopyFlags(a.chown(), a.chmod(), a.link(), false, excludes(a.excludes()), true);
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, a.sources(), a.heredocs(), dest, flags));
       }
       case Instruction.Run r -> {
         Command cmd = r.effectiveCommand();
@@ -695,14 +701,49 @@ public final class PlatformBuild {
     return new Source(other);
   }
 
+  /** The flags of one COPY or ADD. */
+  private record CopyFlags(Optional<String> chown, Optional<String> chmod, boolean link, boolean parents,
+      DockerIgnore excludes, boolean add) {}
+
+  private static DockerIgnore excludes(List<String> patterns) throws BuildException {
+    if (patterns.isEmpty()) {
+      return DockerIgnore.empty();
+    }
+    try {
+      return DockerIgnore.parse(String.join("\n", patterns));
+    } catch (DockerfileException e) {
+      throw new BuildException("--exclude: " + e.getMessage().replaceFirst("^\\.dockerignore:\\d+:\\d+: ", ""), e);
+    }
+  }
+
+  /**
+   * The cache key of a COPY or ADD. With {@code --link} it does not depend on the stage's earlier steps (the layer
+   * is made on an empty tree, so it is the same whatever it lands on: BuildKit's point of {@code --link}), except
+   * that a {@code --chown} by name reads the stage's {@code /etc/passwd}.
+   */
+  private static Digest copyKey(StageState st, Digest stepKey, boolean link, Optional<String> chown,
+      String... parts) {
+    if (!link) {
+      return chain(stepKey, parts);
+    }
+    boolean byName = chown.isPresent() && !chown.get().matches("[0-9]+(:[0-9]+)?");
+    String[] all = java.util.Arrays.copyOf(parts, parts.length + 1);
+    all[parts.length] = byName ? st.key.toString() : "";
+    return chain(null, all);
+  }
+
   private StepCache.Record copy(StageState st, Source src, List<String> sources,
-      List<dev.ferry.build.dockerfile.Heredoc> heredocs, String dest, Optional<String> chown, Optional<String> chmod,
-      boolean add) throws IOException {
+      List<dev.ferry.build.dockerfile.Heredoc> heredocs, String dest, CopyFlags f) throws IOException {
     Path root = st.materialise();
-    Optional<Users.Ids> owner = chown.isPresent() ? Optional.of(Users.chown(root, chown.get())) : Optional.empty();
+    Optional<Users.Ids> owner = f.chown().isPresent() ? Optional.of(Users.chown(root, f.chown().get()))
+        : Optional.empty();
     Path staging = newDir("copy");
-    new CopyStep(root, staging, owner, CopyStep.parseChmod(chmod), src.context)
-        .copy(src.files(), src.root(), sources, heredocs, dest, add);
+    // --link: laid out against an empty tree (no symlinks followed, no existing directory consulted), as BuildKit
+    Path against = f.link() ? newDir("link") : root;
+    new CopyStep(against, staging, owner, CopyStep.parseChmod(f.chmod()), src.context)
+        .excluding(f.excludes())
+        .keepingParents(f.parents())
+        .copy(src.files(), src.root(), sources, heredocs, dest, f.add());
     return commit(st, staging);
   }
 
