@@ -7,6 +7,7 @@ import dev.ferry.build.dockerfile.DockerIgnore;
 import dev.ferry.build.dockerfile.Dockerfile;
 import dev.ferry.build.dockerfile.DockerfileException;
 import dev.ferry.build.dockerfile.DockerfileParser;
+import dev.ferry.build.internal.Cleanups;
 import dev.ferry.build.internal.PlatformBuild;
 import dev.ferry.build.internal.StepCache;
 import dev.ferry.oci.Descriptor;
@@ -95,10 +96,10 @@ public final class ImageBuilder {
       StepCache cache = new StepCache(store);
       Path work = store.privateDirectory("build")
           .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
-      Files.createDirectories(work);
       List<Descriptor> manifests = new ArrayList<>();
       List<PlatformBuild> builds = new ArrayList<>();
-      try {
+      // removed at the end, or by the shutdown hook on Ctrl-C after the containers and mounts inside it
+      try (Cleanups.Handle workDir = Cleanups.register(() -> Files.createDirectories(work), () -> deleteWork(work))) {
         AtomicReference<Exception> failure = new AtomicReference<>();
         Semaphore slots = new Semaphore(request.jobs());
         for (Platform p : request.platforms()) {
@@ -144,8 +145,6 @@ public final class ImageBuilder {
           }
           manifests.add(f.join());
         }
-      } finally {
-        deleteWork(work);
       }
       int steps = builds.stream().mapToInt(PlatformBuild::cacheableSteps).sum();
       int cached = builds.stream().mapToInt(PlatformBuild::cachedSteps).sum();
@@ -157,12 +156,14 @@ public final class ImageBuilder {
     }
   }
 
-  private static void deleteWork(Path work) throws IOException {
+  private static void deleteWork(Path work) {
     // Work trees hold files of any owner and mode; root may delete them all.
     try {
       new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).start().waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // best effort: a leftover work directory holds nothing the store refers to
     }
   }
 }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "image",
     description = "Make images without a Dockerfile.",
-    subcommands = {ImageCommand.FromRootfs.class})
+    subcommands = {ImageCommand.FromRootfs.class, ImageCommand.MakeIndex.class})
 final class ImageCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -159,6 +159,49 @@ final class ImageCommand implements Runnable {
       if (kv.indexOf('=') <= 0) {
         throw new UsageException(option + " needs KEY=VALUE, got '" + kv + "'");
       }
+    }
+  }
+
+  /** {@code ferry image index}: one multi-platform name over single-platform images of the store. */
+  @Command(
+      name = "index",
+      description = {
+        "Make a multi-platform image (an OCI index) from images already in the store, like 'docker manifest create'.",
+        "Example: ferry image index -t base/busybox:1 base/busybox:1-amd64 base/busybox:1-arm64"
+      })
+  static final class MakeIndex extends BaseCommand {
+    @Parameters(arity = "1..*", paramLabel = "REF", description = "Images to combine (each may itself be an index).")
+    List<String> refs = new ArrayList<>();
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the new index.")
+    String tag;
+
+    @Override
+    int execute() throws Exception {
+      String name = Images.storeName(tag);
+      OciStore store = store();
+      Descriptor top;
+      try (OciStore.Session s = store.session()) {
+        List<Descriptor> manifests = new ArrayList<>();
+        java.util.Map<Platform, String> seen = new java.util.LinkedHashMap<>();
+        for (String ref : refs) {
+          for (Images.Image img : Images.resolveAll(store, Images.require(store, ref))) {
+            Platform p = img.platform();
+            String before = seen.putIfAbsent(p, ref);
+            if (before != null) {
+              throw new UsageException("both " + before + " and " + ref + " have an image for " + p
+                  + "; an index holds one image per platform");
+            }
+            Descriptor m = img.manifestDescriptor();
+            manifests.add(Descriptor.of(m.mediaType(), m.digest(), m.size()).withPlatform(p));
+          }
+        }
+        top = store.put(dev.ferry.oci.Index.of(manifests));
+        store.tag(name, top);
+        info("Stored " + name + " (" + String.join(", ", seen.keySet().stream().map(Platform::toString).toList()) + ")");
+      }
+      out().println(top.digest());
+      return 0;
     }
   }
 }

@@ -211,10 +211,11 @@ class BuildIT {
     Busybox.requireEmulation("aarch64");
     ferry.ok("image", "from-rootfs", Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64").toString(), "--platform",
         "linux/arm64", "-t", "base/busybox:1-arm64", "--root-owner");
-    ferry.ok("tag", "base/busybox:1", "base/busybox:1-amd64");
+    ferry.ok("image", "index", "-t", "base/multi:1", "base/busybox:1", "base/busybox:1-arm64");
+    assertThat(ferry.run("image", "index", "-t", "x:1", "base/busybox:1", "base/multi:1").err())
+        .contains("an index holds one image per platform");
     Files.writeString(ctx.resolve("Dockerfile"), """
-        ARG TARGETARCH
-        FROM base/busybox:1-${TARGETARCH}
+        FROM base/multi:1
         ARG TARGETPLATFORM
         RUN echo "$TARGETPLATFORM $(uname -m)" > /built
         """);
@@ -315,6 +316,72 @@ class BuildIT {
     buildah.build("FROM localhost/parent:1\n" + child, "linux/amd64", "buildah/child:1");
     assertSameImage("ferry/child:1", "buildah/child:1", "linux/amd64");
     assertThat(pc.path("Config").path("OnBuild").get(0).asText()).isEqualTo("COPY hello.txt /app/from-trigger.txt");
+  }
+
+  @Test
+  void build_interruptedWithSigint_leavesNoContainerMountWorkDirOrImage() throws Exception {
+    // two stages at once, each in a long RUN when the signal comes; unusual sleep lengths find their processes, and
+    // "started-a" appears only in the RUN's output, not in its header line
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS a
+        RUN X=started && echo $X-a && sleep 6011
+        FROM base/busybox:1 AS b
+        RUN X=started && echo $X-b && sleep 6012
+        FROM base/busybox:1
+        COPY --from=a /etc/passwd /a
+        COPY --from=b /etc/passwd /b
+        """);
+    Path log = tmp.resolve("build.log");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.ferry.cli.Main", "--store",
+        tmp.resolve("store").toString(), "build", "--jobs", "2", "--progress", "plain", "-t", "interrupted:1",
+        ctx.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (!(Files.readString(log).contains("started-a") && Files.readString(log).contains("started-b"))) {
+        assertThat(p.isAlive()).as("the build ended early:\n" + Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("both RUNs started").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(sleepers()).hasSizeGreaterThanOrEqualTo(2);
+      Processes.run("kill", "-INT", Long.toString(p.pid())).ok();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the build exits after SIGINT").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(130);
+
+    assertThat(sleepers()).as("processes of the RUN steps").isEmpty();
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(tmp.toString());
+    Path work = tmp.resolve("store/.ferry/build");
+    try (var left = Files.list(work)) {
+      assertThat(left.toList()).as("work directories").isEmpty();
+    }
+    assertThat(Processes.run("runc", "list", "-q").ok().stdout()).doesNotContain("ferry-build-");
+    Cli.Run fsck = ferry.run("fsck");
+    assertThat(fsck.exitCode()).as(fsck.out() + fsck.err()).isZero();
+    assertThat(fsck.out()).startsWith("clean");
+    assertThat(ferry.ok("-q", "images").outLines()).containsExactly("docker.io/base/busybox:1");
+  }
+
+  /** The pids of the interrupted test's {@code sleep 6011} / {@code sleep 6012} processes, wherever they run. */
+  private static List<Long> sleepers() throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path d : procs.filter(x -> x.getFileName().toString().matches("[0-9]+")).toList()) {
+        try {
+          String cmd = Files.readString(d.resolve("cmdline")).replace('\0', ' ').strip();
+          if (cmd.contains("sleep 6011") || cmd.contains("sleep 6012")) { // sleep, or the shell running it
+            out.add(Long.parseLong(d.getFileName().toString()));
+          }
+        } catch (IOException gone) {
+          // exited while listing
+        }
+      }
+    }
+    return out;
   }
 
   /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
