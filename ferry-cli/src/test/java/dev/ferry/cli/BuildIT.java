@@ -384,6 +384,41 @@ class BuildIT {
     return out;
   }
 
+  @Test
+  void build_copyLinkParentsExcludeAndXzAdd_layOutTheTree_andALinkedCopySurvivesAChangeBeforeIt() throws Exception {
+    Path tree = Files.createDirectories(tmp.resolve("tree/pkg"));
+    Files.writeString(tree.resolve("data"), "packed\n");
+    Processes.run("tar", "-C", tmp.resolve("tree").toString(), "-cJf", ctx.resolve("pkg.tar.xz").toString(), "pkg")
+        .ok();
+    Files.writeString(ctx.resolve("src/skip.tmp"), "temporary\n");
+    String dockerfile = """
+        FROM base/busybox:1
+        RUN echo %s > /one
+        COPY --link --exclude=*.tmp src /app/
+        COPY --parents src/deep/b /kept/
+        ADD pkg.tar.xz /opt/
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), dockerfile.formatted("one"));
+    ferry.ok("build", "-t", "flags:1", ctx.toString());
+    Path out = tmp.resolve("flags");
+    ferry.ok("unpack", "flags:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/a.sh"))).isEqualTo("echo a\n");
+    assertThat(out.resolve("app/deep/b")).exists();
+    assertThat(out.resolve("app/skip.tmp")).doesNotExist();
+    assertThat(Files.readString(out.resolve("kept/src/deep/b"))).isEqualTo("b\n");
+    assertThat(Files.readString(out.resolve("opt/pkg/data"))).isEqualTo("packed\n");
+
+    Files.writeString(ctx.resolve("Dockerfile"), dockerfile.formatted("two"));
+    Cli.Run second = ferry.ok("build", "--progress", "plain", "-t", "flags:2", ctx.toString());
+    List<String> lines = second.err().lines().toList();
+    int link = lines.indexOf(lines.stream().filter(l -> l.contains("] COPY --link")).findFirst().orElseThrow());
+    assertThat(lines.get(link + 1)).as("the linked COPY after a changed RUN").endsWith(" CACHED");
+    assertThat(second.err()).contains("(1/4 steps cached)");
+    JsonNode one = JSON.readTree(ferry.ok("--json", "inspect", "flags:1").out());
+    JsonNode two = JSON.readTree(ferry.ok("--json", "inspect", "flags:2").out());
+    assertThat(two.path("Layers").get(2)).as("the same layer blob").isEqualTo(one.path("Layers").get(2));
+  }
+
   /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
   private void assertSameImage(String ours, String theirs, String platform) throws Exception {
     Path a0 = tmp.resolve("ours-" + ours.replaceAll("[^a-z0-9]", "_"));
