@@ -610,11 +610,19 @@ public final class PlatformBuild {
         Optional.of(l.diffId()), "");
   }
 
-  /** Writes the layer of {@code dir} and applies it to the stage's (materialised) root filesystem. */
+  /**
+   * Writes the layer of {@code dir} and applies it to the stage's (materialised) root filesystem: by moving
+   * {@code dir}'s entries into it (same file system, no bytes copied) when it has no whiteouts, else by extracting
+   * the layer just written.
+   */
   private StepCache.Record commit(StageState st, Path dir) throws IOException {
     StepCache.Record r = layerOf(dir);
     if (r.layer().isPresent()) {
-      extract(r.layer().get(), st.rootfs);
+      if (Trees.hasWhiteouts(dir)) {
+        extract(r.layer().get(), st.rootfs);
+      } else {
+        Trees.mergeInto(dir, st.rootfs);
+      }
     }
     Trees.deleteTree(dir);
     return r;
