@@ -19,12 +19,15 @@ import java.util.zip.Deflater;
  * empty stored block), the last with the final block. The bytes depend only on the input and the level, not on the
  * number of workers, so layers stay reproducible; they differ from a single {@link java.util.zip.GZIPOutputStream}'s
  * (slightly larger: one flush per block, and no match may reach back across a block boundary beyond the dictionary).
- * Any gzip reader reads them. Header: no name, mtime 0, as the JDK writes it. Not thread-safe.
+ * A block whose first 64 KiB do not compress is stored rather than deflated. Any gzip reader reads the result.
+ * Header: no name, mtime 0, as the JDK writes it. Not thread-safe.
  */
 final class BlockGzipOutputStream extends OutputStream {
   /** Input bytes per block: large enough that the per-block flush costs nothing, small enough to spread work. */
   static final int BLOCK = 1 << 20;
   private static final int WINDOW = 32 * 1024;
+  /** Bytes of a block deflated on trial to decide whether the block is compressible. */
+  private static final int SAMPLE = 64 * 1024;
   private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, 0};
 
   private final OutputStream out;
@@ -98,7 +101,7 @@ final class BlockGzipOutputStream extends OutputStream {
   }
 
   private byte[] deflate(byte[] input, int length, byte[] dict, boolean last) {
-    Deflater d = new Deflater(level, true);
+    Deflater d = new Deflater(compresses(input, length) ? level : Deflater.NO_COMPRESSION, true);
     try {
       if (dict.length > 0) {
         d.setDictionary(dict);
@@ -121,6 +124,30 @@ final class BlockGzipOutputStream extends OutputStream {
       return sink.bytes();
     } finally {
       d.end();
+    }
+  }
+
+  /**
+   * Whether deflating the block is worth it: a trial of its first {@link #SAMPLE} bytes must shrink by 2 %. Already
+   * compressed data (model weights, archives, media) is then stored instead, which costs almost nothing, where deflate
+   * would spend ~30 ms a MiB to gain nothing (zstd does the same). The decision depends only on the bytes.
+   */
+  private boolean compresses(byte[] input, int length) {
+    if (level == Deflater.NO_COMPRESSION || length < SAMPLE) {
+      return true;
+    }
+    Deflater trial = new Deflater(1, true);
+    try {
+      trial.setInput(input, 0, SAMPLE);
+      trial.finish();
+      byte[] buf = new byte[SAMPLE + 1024];
+      int n = 0;
+      while (!trial.finished() && n < buf.length) {
+        n += trial.deflate(buf, n, buf.length - n);
+      }
+      return n < SAMPLE * 98L / 100;
+    } finally {
+      trial.end();
     }
   }
 

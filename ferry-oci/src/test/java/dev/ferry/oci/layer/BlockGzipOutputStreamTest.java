@@ -62,6 +62,23 @@ class BlockGzipOutputStreamTest {
   }
 
   @Test
+  void write_incompressibleBlocks_areStored_compressibleOnesDeflated() throws IOException {
+    byte[] random = new byte[2 * B];
+    new Random(1).nextBytes(random);
+    byte[] text = new byte[2 * B];
+    for (int i = 0; i < text.length; i++) {
+      text[i] = (byte) ("the same words again " + (i / 100)).charAt(i % 20);
+    }
+    byte[] r = gzip(random, 2, 65536);
+    byte[] t = gzip(text, 2, 65536);
+    assertThat(gunzip(r)).isEqualTo(random);
+    assertThat(gunzip(t)).isEqualTo(text);
+    // stored: 5 bytes of block header per 64 KiB at most, never the expansion deflate gives random data
+    assertThat(r.length).isLessThan(random.length + random.length / 1000 + 64);
+    assertThat(t.length).isLessThan(text.length / 10);
+  }
+
+  @Test
   void write_realGzipToolAcceptsIt() throws Exception {
     byte[] input = data(2 * B + 5, 7);
     Path f = Files.write(tmp.resolve("x.gz"), gzip(input, 2, 65536));
