@@ -99,12 +99,18 @@ final class BuildCommand extends BaseCommand {
       }
       b.tag(t);
     });
+    java.util.Set<Platform> seen = new java.util.HashSet<>();
     for (String p : platforms) {
+      Platform platform;
       try {
-        b.platform(Platform.parse(p.strip()));
+        platform = Platform.parse(p.strip());
       } catch (IllegalArgumentException e) {
         throw new UsageException("--platform " + p + ": " + e.getMessage());
       }
+      if (!seen.add(platform)) {
+        throw new UsageException("--platform names " + platform + " twice; an index holds one image per platform");
+      }
+      b.platform(platform);
     }
     for (String kv : buildArgs) {
       int eq = kv.indexOf('=');

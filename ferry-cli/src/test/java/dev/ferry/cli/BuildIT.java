@@ -152,6 +152,9 @@ class BuildIT {
     assertThat(missing.err()).contains("Dockerfile:2:1").contains("missing.txt");
 
     assertThat(ferry.run("build", "--network", "bridge", ctx.toString()).exitCode()).isEqualTo(2);
+    Cli.Run twice = ferry.run("build", "--platform", "linux/amd64,linux/amd64", ctx.toString());
+    assertThat(twice.exitCode()).isEqualTo(2);
+    assertThat(twice.err()).contains("names linux/amd64 twice");
   }
 
   @Test

@@ -254,7 +254,10 @@ public final class PlatformBuild {
   }
 
   private Path newDir(String kind) throws IOException {
-    return Files.createDirectories(work.resolve(kind + "-" + platform.architecture() + "-" + dirs.incrementAndGet()));
+    // the platform's full name: two platforms of one build (arm/v6, arm/v7) build at once in the same work directory
+    Path dir = work.resolve(kind + "-" + platform.toString().replace('/', '_') + "-" + dirs.incrementAndGet());
+    Files.createDirectory(dir);
+    return dir;
   }
 
   private void extract(Descriptor layer, Path root) throws IOException {
