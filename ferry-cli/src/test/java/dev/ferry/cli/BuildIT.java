@@ -319,6 +319,19 @@ class BuildIT {
     buildah.build("FROM localhost/parent:1\n" + child, "linux/amd64", "buildah/child:1");
     assertSameImage("ferry/child:1", "buildah/child:1", "linux/amd64");
     assertThat(pc.path("Config").path("OnBuild").get(0).asText()).isEqualTo("COPY hello.txt /app/from-trigger.txt");
+
+    // an earlier stage's own ONBUILD runs in a stage built FROM it, as in BuildKit
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS template
+        ONBUILD RUN echo "from the template's trigger" > /triggered
+        RUN test ! -e /triggered
+        FROM template
+        RUN cat /triggered > /seen
+        """);
+    ferry.ok("build", "-t", "staged:1", ctx.toString());
+    Path staged = tmp.resolve("staged");
+    ferry.ok("unpack", "staged:1", staged.toString());
+    assertThat(Files.readString(staged.resolve("seen"))).isEqualTo("from the template's trigger\n");
   }
 
   @Test

@@ -328,14 +328,12 @@ public final class PlatformBuild {
 
   private StageState runStage(ResolvedStage s) throws IOException, DockerfileException {
     StageState st = base(s);
-    // The base image's ONBUILD triggers run first, as if written after FROM (a base stage's do not: Docker runs
-    // triggers only when an image is used, and a stage is not an image yet).
+    // The base's ONBUILD triggers run first, as if written after FROM: a base image's, or the ONBUILD instructions of
+    // the earlier stage this one is built FROM (as BuildKit does; that stage ran its own base's triggers already).
     List<Instruction> triggers = new ArrayList<>();
-    if (s.baseImage().isPresent()) {
-      for (int i = 0; i < st.onBuild.size(); i++) {
-        triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
-            '\\'));
-      }
+    for (int i = 0; i < st.onBuild.size(); i++) {
+      triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
+          '\\'));
     }
     st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
     st.cfg.onBuild(List.of());
