@@ -13,6 +13,11 @@
 # inputs), and for the Python delivery tests: Debian's python3 with pip,
 # setuptools, wheel, venv, python3-dev and gcc (tests build real wheels, pure and a C extension),
 # python3-cryptography (runs protected code on the host) and Debian's python3-*-whl wheels.
+# Also qemu-user-static + binfmt-support (RUN steps and Debian packages of the other architecture:
+# arm64 on amd64, amd64 on arm64).
+# As root it also registers that QEMU handler in binfmt_misc (mounting it when needed, then
+# `update-binfmts --enable qemu-ARCH`); where that is not allowed (a container without the host's
+# binfmt_misc) it says so in one line and goes on: only cross-architecture builds need it.
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -22,7 +27,7 @@ for a in "$@"; do
   case $a in
     --no-install) mode=skip ;;
     --check) mode=check ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install-prereqs: unknown option $a" >&2; exit 2 ;;
   esac
 done
@@ -39,12 +44,39 @@ declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap [openssl]=openssl
+  [qemu-user-static]="" [binfmt-support]=update-binfmts
   [gcc]=gcc [python3-dev]="" [python3-pip]="" [python3-venv]="" [python3-setuptools]="" [python3-wheel]=""
   [python3-cryptography]="" [python3-pip-whl]="" [python3-setuptools-whl]="" [python3-wheel-whl]=""
 )
 pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap openssl
   gcc python3-dev python3-pip python3-venv python3-setuptools python3-wheel python3-cryptography
-  python3-pip-whl python3-setuptools-whl python3-wheel-whl)
+  python3-pip-whl python3-setuptools-whl python3-wheel-whl qemu-user-static binfmt-support)
+
+# The QEMU handler for the other common architecture, registered in binfmt_misc with Debian's flags (F: the
+# interpreter is opened at registration, so images need no QEMU inside). Quiet when already there.
+register_binfmt() {
+  [ "$(id -u)" = 0 ] || return 0
+  command -v update-binfmts >/dev/null || return 0
+  local q bm=/proc/sys/fs/binfmt_misc
+  case $(uname -m) in
+    x86_64) q=qemu-aarch64 ;;
+    aarch64) q=qemu-x86_64 ;;
+    *) return 0 ;;
+  esac
+  [ -e "/usr/share/binfmts/$q" ] || return 0
+  if grep -qs '^enabled' "$bm/$q"; then return 0; fi
+  if [ ! -e "$bm/status" ]; then
+    mount -t binfmt_misc binfmt_misc "$bm" 2>/dev/null || {
+      echo "install-prereqs: cannot mount binfmt_misc here (a container?); cross-architecture builds need the host to run: update-binfmts --enable $q" >&2
+      return 0
+    }
+  fi
+  if update-binfmts --enable "$q" >/dev/null 2>&1 && grep -qs '^enabled' "$bm/$q"; then
+    echo "registered: $q in binfmt_misc"
+  else
+    echo "install-prereqs: could not register $q in binfmt_misc; cross-architecture builds need: update-binfmts --enable $q" >&2
+  fi
+}
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then
@@ -63,7 +95,10 @@ done
 need_jdk=0
 ferry_find_jdk >/dev/null || need_jdk=1
 
-if [ ${#missing[@]} -eq 0 ] && [ $need_jdk = 0 ]; then exit 0; fi
+if [ ${#missing[@]} -eq 0 ] && [ $need_jdk = 0 ]; then
+  [ "$mode" = check ] || register_binfmt
+  exit 0
+fi
 
 what="${missing[*]}"; [ $need_jdk = 1 ] && what="$what${what:+ }JDK>=$FERRY_MIN_JAVA"
 if [ "$mode" = check ]; then echo "missing: $what"; exit 1; fi
@@ -106,4 +141,5 @@ for p in "${missing[@]}"; do
   echo "installed: $p"
 done
 [ "${jdk_failed:-0}" = 1 ] && exit 1
+register_binfmt
 exit 0

@@ -2,7 +2,8 @@ package dev.ferry.build;
 
 /**
  * Hears a build's progress as plain lines ({@code #3 [build 2/5] RUN make}, {@code #3 CACHED}, a line of a
- * {@code RUN}'s output prefixed {@code #3 }). Called from the building thread only.
+ * {@code RUN}'s output prefixed {@code #3 }). {@link ImageBuilder} serialises the calls, which come from several
+ * threads (independent stages and the platforms of a build run at once), so an implementation need not be thread-safe.
  */
 @FunctionalInterface
 public interface BuildProgress {

@@ -26,6 +26,7 @@ import java.util.Optional;
  * @param secrets {@code --secret id=...,src=...} files by id
  * @param compression layer compression
  * @param epoch {@code SOURCE_DATE_EPOCH}: file times are clamped to it and configs carry it as {@code created}
+ * @param jobs how many stages (of any platform) may run at once; the result is the same for any value
  */
 public record BuildRequest(
     Path context,
@@ -38,7 +39,8 @@ public record BuildRequest(
     boolean hostNetwork,
     Map<String, Path> secrets,
     MediaType.Compression compression,
-    Instant epoch) {
+    Instant epoch,
+    int jobs) {
 
   public BuildRequest {
     Objects.requireNonNull(context, "context");
@@ -53,6 +55,9 @@ public record BuildRequest(
     secrets = Map.copyOf(secrets);
     Objects.requireNonNull(compression, "compression");
     Objects.requireNonNull(epoch, "epoch");
+    if (jobs < 1) {
+      throw new IllegalArgumentException("jobs must be at least 1, got " + jobs);
+    }
   }
 
   /** A builder for a build of {@code context} with its {@code Dockerfile}, for the host platform. */
@@ -73,6 +78,8 @@ public record BuildRequest(
     private final Map<String, Path> secrets = new LinkedHashMap<>();
     private MediaType.Compression compression = MediaType.Compression.GZIP;
     private Instant epoch = Instant.EPOCH;
+    /** One stage per core: a stage is busy with compression, extraction or its RUN's own work. */
+    private int jobs = Runtime.getRuntime().availableProcessors();
 
     private Builder(Path context) {
       this.context = Objects.requireNonNull(context, "context");
@@ -128,6 +135,11 @@ public record BuildRequest(
       return this;
     }
 
+    public Builder jobs(int jobs) {
+      this.jobs = jobs;
+      return this;
+    }
+
     public BuildRequest build() {
       return new BuildRequest(
           context,
@@ -140,7 +152,8 @@ public record BuildRequest(
           hostNetwork,
           secrets,
           compression,
-          epoch);
+          epoch,
+          jobs);
     }
   }
 }

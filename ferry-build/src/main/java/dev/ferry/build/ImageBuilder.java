@@ -7,6 +7,7 @@ import dev.ferry.build.dockerfile.DockerIgnore;
 import dev.ferry.build.dockerfile.Dockerfile;
 import dev.ferry.build.dockerfile.DockerfileException;
 import dev.ferry.build.dockerfile.DockerfileParser;
+import dev.ferry.build.internal.Cleanups;
 import dev.ferry.build.internal.PlatformBuild;
 import dev.ferry.build.internal.StepCache;
 import dev.ferry.oci.Descriptor;
@@ -24,15 +25,29 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds images from Dockerfiles into a store: parses and plans ({@link dev.ferry.build.dockerfile}), runs each
  * platform's stages ({@code RUN} in runc on an overlay snapshot), writes layers, config and manifest (an index for
  * several platforms) and tags the result only when everything succeeded. Thread-safe as long as each call has its own
- * request; builds of one store may run at once (each has its own work directory).
+ * request; builds of one store may run at once (each has its own work directory). Independent stages, and the
+ * platforms of a multi-platform build, run at once, at most {@link BuildRequest#jobs()} stages at a time.
  */
 public final class ImageBuilder {
+  /** Threads for stages and platforms; unbounded because a platform's thread only waits (slots bound the work). */
+  private static final ExecutorService THREADS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "ferry-build");
+    t.setDaemon(true);
+    return t;
+  });
+
   private final OciStore store;
   private final Optional<RegistryClient> registry;
   private final BuildProgress progress;
@@ -70,16 +85,23 @@ public final class ImageBuilder {
     Dockerfile df = DockerfileParser.parse(request.dockerfile());
     ContextFiles context =
         ContextFiles.of(request.context(), DockerIgnore.read(request.context().resolve(".dockerignore")));
-    List<Descriptor> manifests = new ArrayList<>();
-    int steps = 0;
-    int cached = 0;
     AtomicInteger counter = new AtomicInteger();
+    // progress listeners need not be thread-safe: stages and platforms report from several threads
+    BuildProgress lines = line -> {
+      synchronized (this) {
+        progress.line(line);
+      }
+    };
     try (OciStore.Session session = store.session()) {
       StepCache cache = new StepCache(store);
       Path work = store.privateDirectory("build")
           .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
-      Files.createDirectories(work);
-      try {
+      List<Descriptor> manifests = new ArrayList<>();
+      List<PlatformBuild> builds = new ArrayList<>();
+      // removed at the end, or by the shutdown hook on Ctrl-C after the containers and mounts inside it
+      try (Cleanups.Handle workDir = Cleanups.register(() -> Files.createDirectories(work), () -> deleteWork(work))) {
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        Semaphore slots = new Semaphore(request.jobs());
         for (Platform p : request.platforms()) {
           BuildOptions options = BuildOptions.defaults()
               .withBuildArgs(request.buildArgs())
@@ -90,17 +112,42 @@ public final class ImageBuilder {
           }
           BuildPlan plan = BuildPlan.of(df, options);
           if (!plan.unusedBuildArgs().isEmpty()) {
-            progress.line("#0 WARNING: build args not consumed by any ARG: " + plan.unusedBuildArgs());
+            lines.line("#0 WARNING: build args not consumed by any ARG: " + plan.unusedBuildArgs());
           }
-          PlatformBuild pb = new PlatformBuild(store, registry, request, plan, work, context, cache, progress,
-              counter, runc);
-          manifests.add(pb.run());
-          steps += pb.cacheableSteps();
-          cached += pb.cachedSteps();
+          builds.add(new PlatformBuild(store, registry, request, plan, work, context, cache, lines, counter, runc,
+              THREADS, slots, failure));
         }
-      } finally {
-        deleteWork(work);
+        // the platforms at once; each waits for its stages, which share the slots
+        List<CompletableFuture<Descriptor>> runs = new ArrayList<>();
+        for (PlatformBuild pb : builds) {
+          runs.add(CompletableFuture.supplyAsync(() -> {
+            try {
+              return pb.run();
+            } catch (IOException | DockerfileException e) {
+              throw new CompletionException(e);
+            }
+          }, THREADS));
+        }
+        CompletableFuture.allOf(runs.toArray(CompletableFuture<?>[]::new)).exceptionally(e -> null).join();
+        for (CompletableFuture<Descriptor> f : runs) {
+          if (f.isCompletedExceptionally()) {
+            Throwable t = failure.get() != null ? failure.get() : f.exceptionNow();
+            while (t instanceof CompletionException && t.getCause() != null) {
+              t = t.getCause();
+            }
+            switch (t) {
+              case IOException io -> throw io;
+              case DockerfileException d -> throw d;
+              case RuntimeException r -> throw r;
+              case Error e -> throw e;
+              default -> throw new IllegalStateException(t);
+            }
+          }
+          manifests.add(f.join());
+        }
       }
+      int steps = builds.stream().mapToInt(PlatformBuild::cacheableSteps).sum();
+      int cached = builds.stream().mapToInt(PlatformBuild::cachedSteps).sum();
       Descriptor top = manifests.size() == 1 ? manifests.get(0) : store.put(Index.of(manifests));
       for (String tag : request.tags()) {
         store.tag(Images.storeName(tag), top);
@@ -109,12 +156,14 @@ public final class ImageBuilder {
     }
   }
 
-  private static void deleteWork(Path work) throws IOException {
+  private static void deleteWork(Path work) {
     // Work trees hold files of any owner and mode; root may delete them all.
     try {
       new ProcessBuilder("rm", "-rf", "--one-file-system", work.toString()).start().waitFor();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      // best effort: a leftover work directory holds nothing the store refers to
     }
   }
 }

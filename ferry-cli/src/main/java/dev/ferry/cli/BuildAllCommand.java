@@ -230,26 +230,63 @@ final class BuildAllCommand extends BaseCommand {
     return rc;
   }
 
+  /** Images pulled at once by step 0: a registry serves a few in parallel well, and each pull has parallel blobs. */
+  private static final int PREFETCH_THREADS = 4;
+
+  /**
+   * Step 0: every base image, different images at once; the platforms of one image one after the other, since
+   * they end up under one name.
+   */
   private List<Fetched> prefetch(OciStore store, RegistryClient client, BuildAllPlan plan) {
-    List<Fetched> out = new ArrayList<>();
-    for (BaseImage b : plan.baseImages()) {
-      long t0 = System.nanoTime();
-      String name = b.reference().toString();
-      try {
-        if (inStore(store, name, b.platform())) {
-          out.add(new Fetched(b, "store", secondsSince(t0), null));
-          continue;
-        }
-        info("prefetching " + name + " (" + b.platform() + ")");
-        PullResult r = client.pull(store, b.reference(), PlatformSelection.of(b.platform()), ProgressListener.NONE);
-        String source = r.fromMirror() ? "mirror " + mirrorName(r) : "upstream";
-        out.add(new Fetched(b, source, secondsSince(t0), null));
-      } catch (IOException | RuntimeException e) {
-        String m = e.getMessage() == null || e.getMessage().isBlank() ? Errors.describe(e) : e.getMessage();
-        out.add(new Fetched(b, "-", secondsSince(t0), m));
-      }
+    Map<String, List<Integer>> byImage = new LinkedHashMap<>();
+    List<BaseImage> bases = plan.baseImages();
+    for (int i = 0; i < bases.size(); i++) {
+      byImage.computeIfAbsent(bases.get(i).reference().toString(), k -> new ArrayList<>()).add(i);
     }
-    return out;
+    Fetched[] out = new Fetched[bases.size()];
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(PREFETCH_THREADS, byImage.size())), r -> {
+      Thread t = new Thread(r, "ferry-prefetch");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+      for (List<Integer> indexes : byImage.values()) {
+        running.add(pool.submit(() -> {
+          for (int i : indexes) {
+            out[i] = fetch(store, client, bases.get(i));
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : running) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while prefetching base images", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("prefetching base images failed", e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+    return List.of(out);
+  }
+
+  private Fetched fetch(OciStore store, RegistryClient client, BaseImage b) {
+    long t0 = System.nanoTime();
+    String name = b.reference().toString();
+    try {
+      if (inStore(store, name, b.platform())) {
+        return new Fetched(b, "store", secondsSince(t0), null);
+      }
+      info("prefetching " + name + " (" + b.platform() + ")");
+      PullResult r = client.pull(store, b.reference(), PlatformSelection.of(b.platform()), ProgressListener.NONE);
+      String source = r.fromMirror() ? "mirror " + mirrorName(r) : "upstream";
+      return new Fetched(b, source, secondsSince(t0), null);
+    } catch (IOException | RuntimeException e) {
+      String m = e.getMessage() == null || e.getMessage().isBlank() ? Errors.describe(e) : e.getMessage();
+      return new Fetched(b, "-", secondsSince(t0), m);
+    }
   }
 
   private static boolean inStore(OciStore store, String name, Platform p) {

@@ -70,6 +70,9 @@ final class BuildCommand extends BaseCommand {
   @Option(names = "--push", description = "Push each -t name to its registry after the build.")
   boolean push;
 
+  @Option(names = "--jobs", paramLabel = "N", description = "Stages (of any platform) run at once (default: one per core); the result is the same for any N.")
+  Integer jobs;
+
   @Mixin RegistryOptions registry;
 
   @Override
@@ -82,6 +85,12 @@ final class BuildCommand extends BaseCommand {
         .noCache(noCache)
         .compression(compression)
         .epoch(LayerWriter.sourceDateEpoch());
+    if (jobs != null) {
+      if (jobs < 1) {
+        throw new UsageException("--jobs must be at least 1, got " + jobs);
+      }
+      b.jobs(jobs);
+    }
     tags.forEach(t -> {
       try {
         Reference.parse(t);
@@ -90,12 +99,18 @@ final class BuildCommand extends BaseCommand {
       }
       b.tag(t);
     });
+    java.util.Set<Platform> seen = new java.util.HashSet<>();
     for (String p : platforms) {
+      Platform platform;
       try {
-        b.platform(Platform.parse(p.strip()));
+        platform = Platform.parse(p.strip());
       } catch (IllegalArgumentException e) {
         throw new UsageException("--platform " + p + ": " + e.getMessage());
       }
+      if (!seen.add(platform)) {
+        throw new UsageException("--platform names " + platform + " twice; an index holds one image per platform");
+      }
+      b.platform(platform);
     }
     for (String kv : buildArgs) {
       int eq = kv.indexOf('=');

@@ -21,8 +21,8 @@ import picocli.CommandLine.Parameters;
 /** {@code ferry image}: making images without a Dockerfile. */
 @Command(
     name = "image",
-    description = "Make images without a Dockerfile; encrypt or decrypt their layers.",
-    subcommands = {ImageCommand.FromRootfs.class, ImageCommand.Encrypt.class, ImageCommand.Decrypt.class})
+    description = "Make images without a Dockerfile; combine platforms under one name; encrypt or decrypt their layers.",
+    subcommands = {ImageCommand.FromRootfs.class, ImageCommand.MakeIndex.class, ImageCommand.Encrypt.class, ImageCommand.Decrypt.class})
 final class ImageCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -206,6 +206,49 @@ final class ImageCommand implements Runnable {
       Descriptor d = dev.ferry.bundle.crypt.ImageEncryption.decrypt(store, Images.require(store, ref), dev.ferry.bundle.crypt.Keys.decryptionKey(key));
       store.tag(Images.storeName(tag), d);
       out().println(d.digest());
+      return 0;
+    }
+  }
+
+  /** {@code ferry image index}: one multi-platform name over single-platform images of the store. */
+  @Command(
+      name = "index",
+      description = {
+        "Make a multi-platform image (an OCI index) from images already in the store, like 'docker manifest create'.",
+        "Example: ferry image index -t base/busybox:1 base/busybox:1-amd64 base/busybox:1-arm64"
+      })
+  static final class MakeIndex extends BaseCommand {
+    @Parameters(arity = "1..*", paramLabel = "REF", description = "Images to combine (each may itself be an index).")
+    List<String> refs = new ArrayList<>();
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the new index.")
+    String tag;
+
+    @Override
+    int execute() throws Exception {
+      String name = Images.storeName(tag);
+      OciStore store = store();
+      Descriptor top;
+      try (OciStore.Session s = store.session()) {
+        List<Descriptor> manifests = new ArrayList<>();
+        java.util.Map<Platform, String> seen = new java.util.LinkedHashMap<>();
+        for (String ref : refs) {
+          for (Images.Image img : Images.resolveAll(store, Images.require(store, ref))) {
+            Platform p = img.platform();
+            String before = seen.putIfAbsent(p, ref);
+            if (before != null) {
+              throw new UsageException("both " + before + " and " + ref + " have an image for " + p
+                  + "; an index holds one image per platform");
+            }
+            Descriptor m = img.manifestDescriptor();
+            manifests.add(Descriptor.of(m.mediaType(), m.digest(), m.size()).withPlatform(p));
+          }
+        }
+        top = store.put(dev.ferry.oci.Index.of(manifests));
+        store.tag(name, top);
+        info("Stored " + name + " (" + String.join(", ", seen.keySet().stream().map(Platform::toString).toList()) + ")");
+      }
+      out().println(top.digest());
       return 0;
     }
   }

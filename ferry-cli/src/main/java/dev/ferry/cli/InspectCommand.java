@@ -63,6 +63,9 @@ final class InspectCommand extends BaseCommand {
     strings(cfg.putArray("ExposedPorts"), c.exposedPorts());
     ObjectNode labels = cfg.putObject("Labels");
     c.labels().forEach(labels::put);
+    if (!c.onBuild().isEmpty()) {
+      strings(cfg.putArray("OnBuild"), c.onBuild());
+    }
     ArrayNode layers = o.putArray("Layers");
     for (Descriptor l : img.manifest().layers()) {
       ObjectNode lo = layers.addObject();

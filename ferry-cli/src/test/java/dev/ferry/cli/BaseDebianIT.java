@@ -98,6 +98,30 @@ class BaseDebianIT {
     assertThat(second.lastLine()).as("a second build of the same suite and packages").isEqualTo(digest);
   }
 
+  /**
+   * arm64 on an amd64 machine: mmdebstrap runs the maintainer scripts through QEMU (binfmt_misc), which takes about
+   * 3.5 minutes here (most of it dpkg under emulation), so it runs only with {@code FERRY_SLOW_TESTS=1}.
+   */
+  @Test
+  void bookwormArm64_throughQemu_runsUnderRunc_andTakesAnArm64Run() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue("1".equals(System.getenv("FERRY_SLOW_TESTS")),
+        "about 3.5 minutes under QEMU; set FERRY_SLOW_TESTS=1 to run it");
+    dev.ferry.testing.Busybox.requireEmulation("aarch64");
+    ferry.ok("base", "debian", "--suite", "bookworm", "--platform", "linux/arm64", "-t", "base/debian:arm64");
+    Path bundle = tmp.resolve("arm-bundle");
+    ferry.ok("unpack", "--bundle", "base/debian:arm64", bundle.toString());
+    Processes.Result run = runc(bundle, List.of("sh", "-c", "uname -m; dpkg --print-architecture"));
+    assertThat(run.exitCode()).as(run.stderr()).isZero();
+    assertThat(run.stdout()).isEqualTo("aarch64\narm64\n");
+
+    Path ctx = Files.createDirectories(tmp.resolve("ctx"));
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/debian:arm64\nRUN dpkg --print-architecture > /arch\n");
+    ferry.ok("build", "--platform", "linux/arm64", "-t", "deb-arm:1", ctx.toString());
+    Path out = tmp.resolve("deb-arm");
+    ferry.ok("unpack", "deb-arm:1", out.toString());
+    assertThat(Files.readString(out.resolve("arch"))).isEqualTo("arm64\n");
+  }
+
   private Processes.Result runc(Path bundle, List<String> args) throws Exception {
     Path runc = Peers.require("runc");
     ObjectMapper json = new ObjectMapper();

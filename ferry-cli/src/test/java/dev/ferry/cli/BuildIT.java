@@ -152,39 +152,297 @@ class BuildIT {
     assertThat(missing.err()).contains("Dockerfile:2:1").contains("missing.txt");
 
     assertThat(ferry.run("build", "--network", "bridge", ctx.toString()).exitCode()).isEqualTo(2);
+    Cli.Run twice = ferry.run("build", "--platform", "linux/amd64,linux/amd64", ctx.toString());
+    assertThat(twice.exitCode()).isEqualTo(2);
+    assertThat(twice.err()).contains("names linux/amd64 twice");
   }
 
   @Test
   void build_sameDockerfileAsBuildah_givesTheSameTreeAndConfig() throws Exception {
-    Path buildah = Peers.require("buildah");
-    Path policy = Files.writeString(tmp.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
-    Path registries = Files.writeString(tmp.resolve("registries.conf"), "unqualified-search-registries = []\n");
-    Path storage = Files.writeString(tmp.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\nrunroot = \""
-        + tmp.resolve("run") + "\"\ngraphroot = \"" + tmp.resolve("root") + "\"\n");
-    Map<String, String> env = Map.of("STORAGE_DRIVER", "vfs", "CONTAINERS_STORAGE_CONF", storage.toString(),
-        "CONTAINERS_REGISTRIES_CONF", registries.toString(), "BUILDAH_ISOLATION", "chroot");
-    List<String> base = List.of(buildah.toString(), "--storage-driver", "vfs", "--root", tmp.resolve("root").toString(),
-        "--runroot", tmp.resolve("run").toString());
-    String ctr = run(base, env, "from", "--signature-policy", policy.toString(), "scratch").strip();
-    run(base, env, "copy", ctr, rootfs.toString(), "/");
-    run(base, env, "config", "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ctr);
-    run(base, env, "commit", "--signature-policy", policy.toString(), ctr, "localhost/base/busybox:1");
-
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
     Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + MAIN);
-    Path buildahFile = Files.writeString(tmp.resolve("Dockerfile.buildah"), "FROM localhost/base/busybox:1\n" + MAIN);
-    run(base, env, "bud", "--signature-policy", policy.toString(), "--pull-never", "--isolation", "chroot",
-        "-t", "localhost/x:1", "-f", buildahFile.toString(), ctx.toString());
-    Path layout = tmp.resolve("layout");
-    run(base, env, "push", "--signature-policy", policy.toString(), "localhost/x:1", "oci:" + layout + ":x:1");
-
+    buildah.build("FROM localhost/base/busybox:1\n" + MAIN, "linux/amd64", "buildah/x:1");
     ferry.ok("build", "-t", "ferry/x:1", ctx.toString());
-    ferry.ok("import", layout.toString(), "-t", "buildah/x:1");
-    Path ours = tmp.resolve("ours");
-    Path theirs = tmp.resolve("theirs");
-    ferry.ok("unpack", "ferry/x:1", ours.toString());
-    ferry.ok("unpack", "buildah/x:1", theirs.toString());
-    Map<String, Trees.Node> a = new TreeMap<>(Trees.describe(ours));
-    Map<String, Trees.Node> b = new TreeMap<>(Trees.describe(theirs));
+    assertSameImage("ferry/x:1", "buildah/x:1", "linux/amd64");
+  }
+
+  private static final String ARM64 = """
+      WORKDIR /app
+      COPY hello.txt ./
+      RUN uname -m > /app/arch && mkdir -p /app/out && echo "built on $(uname -m)" > /app/out/log && rm -f /etc/group
+      ENV ARCH_CHECK=1
+      CMD ["/bin/cat", "/app/arch", "/app/out/log"]
+      """;
+
+  @Test
+  void build_arm64Run_throughQemu_matchesBuildah_andRunsUnderRunc() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    Path arm = Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64");
+    ferry.ok("image", "from-rootfs", arm.toString(), "--platform", "linux/arm64", "-t", "base/busybox-arm64:1",
+        "--root-owner");
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox-arm64:1\n" + ARM64);
+
+    Cli.Run built = ferry.ok("build", "--platform", "linux/arm64", "-t", "ferry/arm:1", "--progress", "plain",
+        ctx.toString());
+    assertThat(built.err()).contains("#3 [linux/arm64 stage 0 3/5] RUN uname -m");
+    JsonNode inspect = JSON.readTree(ferry.ok("--json", "inspect", "ferry/arm:1").out());
+    assertThat(inspect.path("Platform").asText()).isEqualTo("linux/arm64");
+    Path out = tmp.resolve("arm-tree");
+    ferry.ok("unpack", "ferry/arm:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/arch"))).isEqualTo("aarch64\n");
+
+    Buildah buildah = new Buildah();
+    buildah.base(arm, "arm64", "base/busybox-arm64:1");
+    buildah.build("FROM localhost/base/busybox-arm64:1\n" + ARM64, "linux/arm64", "buildah/arm:1");
+    assertSameImage("ferry/arm:1", "buildah/arm:1", "linux/arm64");
+
+    Path bundle = tmp.resolve("arm-bundle");
+    ferry.ok("unpack", "--bundle", "ferry/arm:1", bundle.toString());
+    String id = "ferry-it-arm64-" + ProcessHandle.current().pid();
+    try {
+      Processes.Result r = Processes.run(List.of("runc", "run", "--bundle", bundle.toString(), id), null, Map.of(), 60)
+          .ok();
+      assertThat(r.stdout()).isEqualTo("aarch64\nbuilt on aarch64\n");
+    } finally {
+      Processes.run("runc", "delete", "-f", id);
+    }
+  }
+
+  @Test
+  void build_twoPlatforms_givesAnIndexWithEachArchitecturesRun_andRebuildsCached() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    ferry.ok("image", "from-rootfs", Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64").toString(), "--platform",
+        "linux/arm64", "-t", "base/busybox:1-arm64", "--root-owner");
+    ferry.ok("image", "index", "-t", "base/multi:1", "base/busybox:1", "base/busybox:1-arm64");
+    assertThat(ferry.run("image", "index", "-t", "x:1", "base/busybox:1", "base/multi:1").err())
+        .contains("an index holds one image per platform");
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/multi:1
+        ARG TARGETPLATFORM
+        RUN echo "$TARGETPLATFORM $(uname -m)" > /built
+        """);
+    Cli.Run r = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "-t", "multi:1", "--progress", "plain",
+        ctx.toString());
+    JsonNode inspect = JSON.readTree(ferry.ok("--json", "inspect", "multi:1").out());
+    assertThat(inspect.path("MediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+    assertThat(inspect.path("Digest").asText()).isEqualTo(r.lastLine());
+    assertThat(inspect.path("Platforms").toString()).isEqualTo("[\"linux/amd64\",\"linux/arm64\"]");
+    for (String[] p : new String[][] {{"linux/amd64", "x86_64"}, {"linux/arm64", "aarch64"}}) {
+      Path out = tmp.resolve("multi-" + p[1]);
+      ferry.ok("unpack", "--platform", p[0], "multi:1", out.toString());
+      assertThat(Files.readString(out.resolve("built"))).isEqualTo(p[0] + " " + p[1] + "\n");
+    }
+    Cli.Run again = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "--progress", "plain", ctx.toString());
+    assertThat(again.lastLine()).isEqualTo(r.lastLine());
+    assertThat(again.err()).contains("(2/2 steps cached)");
+  }
+
+  @Test
+  void build_independentStages_runAtOnce() throws Exception {
+    // each stage waits (up to 30 s) for the other to have started: one at a time, the first would give up and fail
+    String wait = "RUN --mount=type=cache,id=rendezvous,target=/sync touch /sync/%s && i=0 && "
+        + "while [ ! -e /sync/%s ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done && test -e /sync/%s && echo %s > /%s";
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1 AS a\n" + wait.formatted("a", "b", "b", "a", "a")
+        + "\nFROM base/busybox:1 AS b\n" + wait.formatted("b", "a", "a", "b", "b")
+        + "\nFROM base/busybox:1\nCOPY --from=a /a /\nCOPY --from=b /b /\n");
+    Cli.Run r = ferry.ok("build", "--jobs", "2", "-t", "both:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage a 1/1] RUN", "[stage b 1/1] RUN");
+    Path out = tmp.resolve("both");
+    ferry.ok("unpack", "both:1", out.toString());
+    assertThat(Files.readString(out.resolve("a")) + Files.readString(out.resolve("b"))).isEqualTo("a\nb\n");
+  }
+
+  @Test
+  void build_stagesAndPlatformsAtOnce_giveTheSameDigestAsOneAtATime() throws Exception {
+    Busybox.requireEmulation("aarch64");
+    ferry.ok("tag", "base/busybox:1", "base/busybox:1-amd64");
+    Path arm = Busybox.rootfs(tmp.resolve("rootfs-arm64"), "arm64");
+    ferry.ok("image", "from-rootfs", arm.toString(), "--platform", "linux/arm64", "-t", "base/busybox:1-arm64",
+        "--root-owner");
+    StringBuilder df = new StringBuilder("ARG TARGETARCH\n");
+    for (String stage : List.of("one", "two", "three")) {
+      df.append("FROM base/busybox:1-${TARGETARCH} AS ").append(stage).append('\n')
+          .append("COPY src /src/\n")
+          .append("RUN mkdir /out && for i in 1 2 3 4 5; do echo ").append(stage)
+          .append(" $i $(uname -m) > /out/").append(stage).append("-$i; done && rm -rf /src/deep\n");
+    }
+    df.append("FROM base/busybox:1-${TARGETARCH}\n");
+    for (String stage : List.of("one", "two", "three")) {
+      df.append("COPY --from=").append(stage).append(" /out/ /out/\n");
+    }
+    Files.writeString(ctx.resolve("Dockerfile"), df.toString());
+    Processes.run("cp", "-a", tmp.resolve("store").toString(), tmp.resolve("store2").toString()).ok();
+    String parallel = ferry.ok("build", "--platform", "linux/amd64,linux/arm64", "--jobs", "4", "-t", "par:1", "-q", ctx.toString())
+        .lastLine();
+    Cli sequential = new Cli(tmp.resolve("store2"));
+    String one = sequential.ok("build", "--platform", "linux/amd64,linux/arm64", "--jobs", "1", "-q", ctx.toString())
+        .lastLine();
+    assertThat(one).isEqualTo(parallel);
+    Path out = tmp.resolve("par");
+    ferry.ok("unpack", "--platform", "linux/arm64", "par:1", out.toString());
+    assertThat(Files.readString(out.resolve("out/three-5"))).isEqualTo("three 5 aarch64\n");
+  }
+
+  @Test
+  void build_baseImageWithOnbuildTriggers_runsThemFirst_likeBuildah() throws Exception {
+    String parent = """
+        WORKDIR /app
+        ONBUILD COPY hello.txt /app/from-trigger.txt
+        ONBUILD RUN echo "triggered in $(pwd)" > /app/trigger && rm -f /etc/group
+        ONBUILD ENV TRIGGERED=yes
+        CMD ["/bin/sh"]
+        """;
+    String child = """
+        RUN echo "child sees TRIGGERED=$TRIGGERED" > /app/child
+        LABEL stage=child
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + parent);
+    ferry.ok("build", "-t", "parent:1", ctx.toString());
+    JsonNode pc = JSON.readTree(ferry.ok("--json", "inspect", "parent:1").out());
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM parent:1\n" + child);
+    Cli.Run r = ferry.ok("build", "-t", "ferry/child:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage 0 1/5 ONBUILD] COPY hello.txt /app/from-trigger.txt")
+        .contains("[stage 0 4/5] RUN echo");
+    Path out = tmp.resolve("child");
+    ferry.ok("unpack", "ferry/child:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/trigger"))).isEqualTo("triggered in /app\n");
+    assertThat(Files.readString(out.resolve("app/child"))).isEqualTo("child sees TRIGGERED=yes\n");
+    // the triggers do not pass on to the child
+    assertThat(JSON.readTree(ferry.ok("--json", "inspect", "ferry/child:1").out()).path("Config").has("OnBuild"))
+        .isFalse();
+
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
+    // ONBUILD is kept only in Docker's config format, so the parent is built with --format docker
+    buildah.bud("FROM localhost/base/busybox:1\n" + parent, "linux/amd64", "parent:1", "--format", "docker");
+    buildah.build("FROM localhost/parent:1\n" + child, "linux/amd64", "buildah/child:1");
+    assertSameImage("ferry/child:1", "buildah/child:1", "linux/amd64");
+    assertThat(pc.path("Config").path("OnBuild").get(0).asText()).isEqualTo("COPY hello.txt /app/from-trigger.txt");
+
+    // an earlier stage's own ONBUILD runs in a stage built FROM it, as in BuildKit
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS template
+        ONBUILD RUN echo "from the template's trigger" > /triggered
+        RUN test ! -e /triggered
+        FROM template
+        RUN cat /triggered > /seen
+        """);
+    ferry.ok("build", "-t", "staged:1", ctx.toString());
+    Path staged = tmp.resolve("staged");
+    ferry.ok("unpack", "staged:1", staged.toString());
+    assertThat(Files.readString(staged.resolve("seen"))).isEqualTo("from the template's trigger\n");
+  }
+
+  @Test
+  void build_interruptedWithSigint_leavesNoContainerMountWorkDirOrImage() throws Exception {
+    // two stages at once, each in a long RUN when the signal comes; unusual sleep lengths find their processes, and
+    // "started-a" appears only in the RUN's output, not in its header line
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS a
+        RUN X=started && echo $X-a && sleep 6011
+        FROM base/busybox:1 AS b
+        RUN X=started && echo $X-b && sleep 6012
+        FROM base/busybox:1
+        COPY --from=a /etc/passwd /a
+        COPY --from=b /etc/passwd /b
+        """);
+    Path log = tmp.resolve("build.log");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.ferry.cli.Main", "--store",
+        tmp.resolve("store").toString(), "build", "--jobs", "2", "--progress", "plain", "-t", "interrupted:1",
+        ctx.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    try {
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (!(Files.readString(log).contains("started-a") && Files.readString(log).contains("started-b"))) {
+        assertThat(p.isAlive()).as("the build ended early:\n" + Files.readString(log)).isTrue();
+        assertThat(System.nanoTime()).as("both RUNs started").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(sleepers()).hasSizeGreaterThanOrEqualTo(2);
+      Processes.run("kill", "-INT", Long.toString(p.pid())).ok();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the build exits after SIGINT").isTrue();
+    } finally {
+      p.destroyForcibly();
+    }
+    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(130);
+
+    assertThat(sleepers()).as("processes of the RUN steps").isEmpty();
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(tmp.toString());
+    Path work = tmp.resolve("store/.ferry/build");
+    try (var left = Files.list(work)) {
+      assertThat(left.toList()).as("work directories").isEmpty();
+    }
+    assertThat(Processes.run("runc", "list", "-q").ok().stdout()).doesNotContain("ferry-build-");
+    Cli.Run fsck = ferry.run("fsck");
+    assertThat(fsck.exitCode()).as(fsck.out() + fsck.err()).isZero();
+    assertThat(fsck.out()).startsWith("clean");
+    assertThat(ferry.ok("-q", "images").outLines()).containsExactly("docker.io/base/busybox:1");
+  }
+
+  /** The pids of the interrupted test's {@code sleep 6011} / {@code sleep 6012} processes, wherever they run. */
+  private static List<Long> sleepers() throws IOException {
+    List<Long> out = new ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path d : procs.filter(x -> x.getFileName().toString().matches("[0-9]+")).toList()) {
+        try {
+          String cmd = Files.readString(d.resolve("cmdline")).replace('\0', ' ').strip();
+          if (cmd.contains("sleep 6011") || cmd.contains("sleep 6012")) { // sleep, or the shell running it
+            out.add(Long.parseLong(d.getFileName().toString()));
+          }
+        } catch (IOException gone) {
+          // exited while listing
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void build_copyLinkParentsExcludeAndXzAdd_layOutTheTree_andALinkedCopySurvivesAChangeBeforeIt() throws Exception {
+    Path tree = Files.createDirectories(tmp.resolve("tree/pkg"));
+    Files.writeString(tree.resolve("data"), "packed\n");
+    Processes.run("tar", "-C", tmp.resolve("tree").toString(), "-cJf", ctx.resolve("pkg.tar.xz").toString(), "pkg")
+        .ok();
+    Files.writeString(ctx.resolve("src/skip.tmp"), "temporary\n");
+    String dockerfile = """
+        FROM base/busybox:1
+        RUN echo %s > /one
+        COPY --link --exclude=*.tmp src /app/
+        COPY --parents src/deep/b /kept/
+        ADD pkg.tar.xz /opt/
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), dockerfile.formatted("one"));
+    ferry.ok("build", "-t", "flags:1", ctx.toString());
+    Path out = tmp.resolve("flags");
+    ferry.ok("unpack", "flags:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/a.sh"))).isEqualTo("echo a\n");
+    assertThat(out.resolve("app/deep/b")).exists();
+    assertThat(out.resolve("app/skip.tmp")).doesNotExist();
+    assertThat(Files.readString(out.resolve("kept/src/deep/b"))).isEqualTo("b\n");
+    assertThat(Files.readString(out.resolve("opt/pkg/data"))).isEqualTo("packed\n");
+
+    Files.writeString(ctx.resolve("Dockerfile"), dockerfile.formatted("two"));
+    Cli.Run second = ferry.ok("build", "--progress", "plain", "-t", "flags:2", ctx.toString());
+    List<String> lines = second.err().lines().toList();
+    int link = lines.indexOf(lines.stream().filter(l -> l.contains("] COPY --link")).findFirst().orElseThrow());
+    assertThat(lines.get(link + 1)).as("the linked COPY after a changed RUN").endsWith(" CACHED");
+    assertThat(second.err()).contains("(1/4 steps cached)");
+    JsonNode one = JSON.readTree(ferry.ok("--json", "inspect", "flags:1").out());
+    JsonNode two = JSON.readTree(ferry.ok("--json", "inspect", "flags:2").out());
+    assertThat(two.path("Layers").get(2)).as("the same layer blob").isEqualTo(one.path("Layers").get(2));
+  }
+
+  /** Unpacks both images for {@code platform} and compares their trees and the config fields a user sees. */
+  private void assertSameImage(String ours, String theirs, String platform) throws Exception {
+    Path a0 = tmp.resolve("ours-" + ours.replaceAll("[^a-z0-9]", "_"));
+    Path b0 = tmp.resolve("theirs-" + theirs.replaceAll("[^a-z0-9]", "_"));
+    ferry.ok("unpack", "--platform", platform, ours, a0.toString());
+    ferry.ok("unpack", "--platform", platform, theirs, b0.toString());
+    Map<String, Trees.Node> a = new TreeMap<>(Trees.describe(a0));
+    Map<String, Trees.Node> b = new TreeMap<>(Trees.describe(b0));
     // buildah's chroot isolation leaves the empty files it bind-mounted over, and /run, in the image
     for (String leak : List.of("etc/hostname", "etc/hosts", "etc/resolv.conf", "run")) {
       if (!a.containsKey(leak) && b.containsKey(leak) && b.get(leak).content().equals(leak.equals("run") ? ""
@@ -194,14 +452,64 @@ class BuildIT {
     }
     assertThat(a).isEqualTo(b);
 
-    JsonNode oc = JSON.readTree(ferry.ok("--json", "inspect", "ferry/x:1").out()).path("Config");
-    JsonNode bc = JSON.readTree(ferry.ok("--json", "inspect", "buildah/x:1").out()).path("Config");
-    for (String field : List.of("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts")) {
+    JsonNode oi = JSON.readTree(ferry.ok("--json", "inspect", "--platform", platform, ours).out());
+    JsonNode bi = JSON.readTree(ferry.ok("--json", "inspect", "--platform", platform, theirs).out());
+    assertThat(oi.path("Platform").asText()).isEqualTo(bi.path("Platform").asText()).isEqualTo(platform);
+    JsonNode oc = oi.path("Config");
+    JsonNode bc = bi.path("Config");
+    for (String field : List.of("Env", "Cmd", "Entrypoint", "WorkingDir", "User", "ExposedPorts", "OnBuild")) {
       assertThat(oc.path(field).toString()).as(field).isEqualTo(bc.path(field).toString());
     }
     Map<String, String> labels = new TreeMap<>(JSON.convertValue(bc.path("Labels"), Map.class));
     labels.remove("io.buildah.version");
     assertThat(JSON.convertValue(oc.path("Labels"), Map.class)).isEqualTo(labels);
+  }
+
+  /** buildah ({@code --storage-driver vfs --isolation chroot}) in this test's own directories, the reference builder. */
+  private final class Buildah {
+    final Path policy;
+    final Map<String, String> env;
+    final List<String> base;
+
+    Buildah() throws IOException {
+      Path buildah = Peers.require("buildah");
+      policy = Files.writeString(tmp.resolve("policy.json"), "{\"default\":[{\"type\":\"insecureAcceptAnything\"}]}");
+      Path registries = Files.writeString(tmp.resolve("registries.conf"), "unqualified-search-registries = []\n");
+      Path storage = Files.writeString(tmp.resolve("storage.conf"), "[storage]\ndriver = \"vfs\"\nrunroot = \""
+          + tmp.resolve("run") + "\"\ngraphroot = \"" + tmp.resolve("root") + "\"\n");
+      env = Map.of("STORAGE_DRIVER", "vfs", "CONTAINERS_STORAGE_CONF", storage.toString(),
+          "CONTAINERS_REGISTRIES_CONF", registries.toString(), "BUILDAH_ISOLATION", "chroot");
+      base = List.of(buildah.toString(), "--storage-driver", "vfs", "--root", tmp.resolve("root").toString(),
+          "--runroot", tmp.resolve("run").toString());
+    }
+
+    /** Commits {@code rootfs} (owned by root) as {@code localhost/NAME} for {@code arch}. */
+    void base(Path rootfs, String arch, String name) throws Exception {
+      String ctr = run(base, env, "from", "--signature-policy", policy.toString(), "scratch").strip();
+      run(base, env, "copy", ctr, rootfs.toString(), "/");
+      run(base, env, "config", "--arch", arch, "--os", "linux",
+          "--env", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", ctr);
+      run(base, env, "commit", "--signature-policy", policy.toString(), ctr, "localhost/" + name);
+      run(base, env, "rm", ctr);
+    }
+
+    /** Builds {@code dockerfile} on the test's context for {@code platform} and imports it into Ferry's store. */
+    void build(String dockerfile, String platform, String ferryName) throws Exception {
+      bud(dockerfile, platform, "bud:latest");
+      Path layout = tmp.resolve("layout-" + ferryName.replaceAll("[^a-z0-9]", "_"));
+      run(base, env, "push", "--signature-policy", policy.toString(), "localhost/bud:latest", "oci:" + layout + ":x");
+      ferry.ok("import", layout.toString(), "-t", ferryName);
+    }
+
+    /** Builds {@code dockerfile} on the test's context as {@code localhost/TAG} in buildah's storage. */
+    void bud(String dockerfile, String platform, String tag, String... options) throws Exception {
+      Path file = Files.writeString(tmp.resolve("Dockerfile.buildah"), dockerfile);
+      List<String> args = new ArrayList<>(List.of("bud", "--signature-policy", policy.toString(), "--pull-never",
+          "--isolation", "chroot", "--platform", platform, "-t", "localhost/" + tag, "-f", file.toString()));
+      args.addAll(List.of(options));
+      args.add(ctx.toString());
+      run(base, env, args.toArray(String[]::new));
+    }
   }
 
   private static String run(List<String> base, Map<String, String> env, String... args)

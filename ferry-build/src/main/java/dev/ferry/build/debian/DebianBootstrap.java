@@ -1,5 +1,6 @@
 package dev.ferry.build.debian;
 
+import dev.ferry.build.Emulation;
 import dev.ferry.oci.Platform;
 import java.io.IOException;
 import java.io.InputStream;
@@ -282,39 +283,27 @@ public final class DebianBootstrap {
             + " linux/ppc64le, linux/s390x, linux/riscv64 or linux/mips64le");
   }
 
-  /** The QEMU name of a Debian architecture, as binfmt_misc's {@code qemu-NAME} entries use it. */
-  static String qemuName(String debianArch) {
-    return switch (debianArch) {
-      case "amd64" -> "x86_64";
-      case "arm64" -> "aarch64";
-      case "i386" -> "i386";
-      case "armhf", "armel" -> "arm";
+  /** The OCI platform of a Debian architecture name (the reverse of {@link #debianArch}). */
+  static Platform platformOf(String debianArch) {
+    return Platform.parse("linux/" + switch (debianArch) {
+      case "i386" -> "386";
+      case "armhf" -> "arm/v7";
+      case "armel" -> "arm/v5";
       case "ppc64el" -> "ppc64le";
-      case "mips64el" -> "mips64el";
+      case "mips64el" -> "mips64le";
       default -> debianArch;
-    };
+    });
   }
 
   /**
    * Checks that this machine can run programs of {@code debianArch} (mmdebstrap runs maintainer scripts inside
-   * the chroot): the host's own architecture, i386 on amd64, or a registered {@code binfmt_misc} QEMU handler.
+   * the chroot): the host's own architecture, its 32-bit sibling, or a registered {@code binfmt_misc} QEMU handler.
    *
-   * @throws IOException naming what to install otherwise
+   * @throws IOException naming what to install or run otherwise
    */
   public static void checkCanRun(String debianArch, String hostDebianArch, Path binfmtMisc) throws IOException {
-    if (debianArch.equals(hostDebianArch) || (hostDebianArch.equals("amd64") && debianArch.equals("i386"))
-        || (hostDebianArch.equals("arm64") && debianArch.equals("armhf"))) {
-      return;
-    }
-    Path handler = binfmtMisc.resolve("qemu-" + qemuName(debianArch));
-    String text = Files.isRegularFile(handler) ? read(handler) : "";
-    if (text.startsWith("enabled")) {
-      return;
-    }
-    throw new IOException(
-        "cannot build " + debianArch + " packages on this " + hostDebianArch + " machine: no QEMU handler in "
-            + binfmtMisc + " (" + handler.getFileName() + "); install one with 'apt-get install qemu-user-static"
-            + " binfmt-support' (in a container the host must have it registered, with the F flag)");
+    Emulation.check(platformOf(debianArch), platformOf(hostDebianArch), "building " + debianArch + " packages",
+        binfmtMisc);
   }
 
   /**

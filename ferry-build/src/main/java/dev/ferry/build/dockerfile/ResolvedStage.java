@@ -111,9 +111,21 @@ public final class ResolvedStage {
    * @throws DockerfileException at the first instruction that fails to expand
    */
   public List<Step> steps(Map<String, String> baseEnv) throws DockerfileException {
+    return steps(baseEnv, List.of());
+  }
+
+  /**
+   * Each instruction with its expanded form and the scope it runs in, after {@code triggers}: the base image's
+   * {@code ONBUILD} triggers, which run first, as if written right after {@code FROM}.
+   *
+   * @throws DockerfileException at the first instruction that fails to expand
+   */
+  public List<Step> steps(Map<String, String> baseEnv, List<Instruction> triggers) throws DockerfileException {
     List<Step> steps = new ArrayList<>();
     StageEnvironment env = initialEnvironment(baseEnv);
-    for (Instruction in : stage.instructions()) {
+    List<Instruction> all = new ArrayList<>(triggers);
+    all.addAll(stage.instructions());
+    for (Instruction in : all) {
       steps.add(new Step(in, in.expand(env.expander()), env));
       env = env.apply(in);
     }

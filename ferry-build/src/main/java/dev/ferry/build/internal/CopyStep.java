@@ -2,6 +2,7 @@ package dev.ferry.build.internal;
 
 import dev.ferry.build.BuildException;
 import dev.ferry.build.dockerfile.ContextFiles;
+import dev.ferry.build.dockerfile.DockerIgnore;
 import dev.ferry.build.dockerfile.Heredoc;
 import dev.ferry.oci.layer.LayerExtractor;
 import dev.ferry.oci.layer.LayerSource;
@@ -15,11 +16,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
+import org.tukaani.xz.XZInputStream;
 
 /**
  * Lays out what one {@code COPY} or {@code ADD} brings into a staging directory, as the paths will be in the
@@ -31,7 +35,7 @@ import java.util.zip.GZIPInputStream;
  * <p>Semantics follow BuildKit: a directory source copies its contents; a destination ending in {@code /} or one
  * that is an existing directory receives files under their own names; several sources need such a destination;
  * context files become {@code 0:0} unless {@code --chown}; files from a stage keep their owner; {@code --chmod}
- * applies to everything copied; {@code ADD} extracts a local tar (plain, gzip or zstd) into the destination.
+ * applies to everything copied; {@code ADD} extracts a local tar (plain, gzip, bzip2, xz or zstd) into the destination.
  */
 public final class CopyStep {
   private final Path rootfs;
@@ -39,6 +43,8 @@ public final class CopyStep {
   private final Optional<Users.Ids> chown;
   private final OptionalInt chmod;
   private final boolean fromContext;
+  private DockerIgnore exclude = DockerIgnore.empty();
+  private boolean parents;
 
   /**
    * @param rootfs the stage's root filesystem before the step (read, never written)
@@ -53,6 +59,21 @@ public final class CopyStep {
     this.chown = chown;
     this.chmod = chmod;
     this.fromContext = fromContext;
+  }
+
+  /** {@code COPY --exclude} patterns ({@code .dockerignore} syntax); none by default. */
+  public CopyStep excluding(DockerIgnore patterns) {
+    this.exclude = patterns;
+    return this;
+  }
+
+  /**
+   * {@code COPY --parents}: each source keeps its path (from the source root, or from a {@code /./} in the source)
+   * under the destination, which is then always a directory.
+   */
+  public CopyStep keepingParents(boolean keep) {
+    this.parents = keep;
+    return this;
   }
 
   /** Parses {@code --chmod}: octal digits only, as BuildKit accepts. */
@@ -79,13 +100,21 @@ public final class CopyStep {
    */
   public void copy(ContextFiles files, Path sourceRoot, List<String> sources, List<Heredoc> heredocs,
       String destination, boolean extractArchives) throws IOException {
-    boolean destDir = destination.endsWith("/");
+    boolean destDir = destination.endsWith("/") || parents;
     int count = heredocs.size();
-    java.util.List<ContextFiles.Entry> matches = new java.util.ArrayList<>();
+    // each match with the part of its path that --parents keeps: all of it, or what follows a "/./" pivot
+    record Match(ContextFiles.Entry entry, String kept) {}
+    List<Match> matches = new ArrayList<>();
     for (String s : sources) {
-      List<ContextFiles.Entry> m = files.resolve(s);
-      matches.addAll(m);
-      count += m.size();
+      String pivot = pivotPrefix(s);
+      for (ContextFiles.Entry e : files.resolve(s)) {
+        if (excluded(e.path(), "")) {
+          continue;
+        }
+        String path = e.path().equals(".") ? "" : e.path();
+        matches.add(new Match(e, path.startsWith(pivot) ? path.substring(pivot.length()) : path));
+        count++;
+      }
     }
     if (count > 1 && !destDir) {
       throw new BuildException("when COPY has more than one source file, the destination must be a directory and end "
@@ -94,29 +123,39 @@ public final class CopyStep {
     String dest = RootPaths.resolve(rootfs, destination, true);
     boolean intoDir = destDir || Files.isDirectory(RootPaths.host(rootfs, dest));
 
-    for (ContextFiles.Entry e : matches) {
+    for (Match m : matches) {
+      ContextFiles.Entry e = m.entry();
       Path src = e.path().equals(".") ? sourceRoot : sourceRoot.resolve(e.path());
-      if (e.kind() == ContextFiles.Kind.DIRECTORY) {
+      if (parents && !m.kept().isEmpty()) {
+        // --parents: the kept path's directories come along, with their own modes, then the entry itself
+        Path base = ensureParents(dest);
+        String sourcePrefix = e.path().substring(0, e.path().length() - m.kept().length());
+        String[] parts = m.kept().split("/");
+        String rel = "";
+        for (int i = 0; i < parts.length - 1; i++) {
+          rel = rel.isEmpty() ? parts[i] : rel + "/" + parts[i];
+          if (!Files.isDirectory(base.resolve(rel), LinkOption.NOFOLLOW_LINKS)) {
+            place(sourceRoot.resolve(sourcePrefix + rel), base.resolve(rel), ContextFiles.Kind.DIRECTORY);
+          }
+        }
+        place(src, base.resolve(m.kept()), e.kind());
+        if (e.kind() == ContextFiles.Kind.DIRECTORY) {
+          copyTree(files, sourceRoot, e, base.resolve(m.kept()));
+        }
+      } else if (e.kind() == ContextFiles.Kind.DIRECTORY) {
         boolean existed = Files.isDirectory(RootPaths.host(rootfs, dest), LinkOption.NOFOLLOW_LINKS);
         Path target = ensureParents(dest);
         if (!existed) {
           // a destination the copy creates is made as by mkdir -p, owned by --chown (BuildKit's CreateDestPath)
           setOwnerAndMode(target, chown.orElse(new Users.Ids(0, 0)), 0755, false);
         }
-        String prefix = e.path().equals(".") ? "" : e.path() + "/";
-        for (ContextFiles.Entry child : files.walk(e)) {
-          if (child.path().equals(e.path())) {
-            continue;
-          }
-          String rel = child.path().substring(prefix.length());
-          place(sourceRoot.resolve(child.path()), target.resolve(rel), child.kind());
-        }
+        copyTree(files, sourceRoot, e, target);
       } else if (extractArchives && e.kind() == ContextFiles.Kind.FILE && isArchive(src)) {
         Path target = ensureParents(dest);
         if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
           Files.createDirectories(target);
         }
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(src))) {
+        try (InputStream in = tarStream(src)) {
           LayerExtractor.builder().build().extract(List.of(LayerSource.of(in)), target);
         }
       } else {
@@ -131,6 +170,48 @@ public final class CopyStep {
       Files.writeString(t, h.content(), StandardCharsets.UTF_8);
       setOwnerAndMode(t, chown.orElse(new Users.Ids(0, 0)), chmod.orElse(0644), false);
     }
+  }
+
+  /** Copies what directory {@code dir} holds (not itself) to {@code target}, leaving out what --exclude names. */
+  private void copyTree(ContextFiles files, Path sourceRoot, ContextFiles.Entry dir, Path target) throws IOException {
+    String prefix = dir.path().equals(".") ? "" : dir.path() + "/";
+    for (ContextFiles.Entry child : files.walk(dir)) {
+      if (child.path().equals(dir.path())) {
+        continue;
+      }
+      String rel = child.path().substring(prefix.length());
+      if (excluded(child.path(), rel)) {
+        continue;
+      }
+      place(sourceRoot.resolve(child.path()), target.resolve(rel), child.kind());
+    }
+  }
+
+  /**
+   * Whether {@code --exclude} leaves a path out: its patterns match the path relative to the source root (the
+   * context or the stage) or, inside a copied directory, relative to that directory ({@code *.pyc} in
+   * {@code COPY src /app/} leaves out {@code src/a.pyc}). A pattern that matches a directory leaves out what it holds.
+   */
+  private boolean excluded(String path, String withinCopiedDir) {
+    if (exclude.rules().isEmpty()) {
+      return false;
+    }
+    return exclude.matches(path, false) || (!withinCopiedDir.isEmpty() && exclude.matches(withinCopiedDir, false));
+  }
+
+  /** For {@code --parents}: the part of a source before a {@code /./} pivot, as a context path prefix ("" if none). */
+  static String pivotPrefix(String source) {
+    String s = source.startsWith("./") ? source.substring(2) : source;
+    while (s.startsWith("/")) {
+      s = s.substring(1);
+    }
+    int i = s.indexOf("/./");
+    if (i < 0) {
+      return "";
+    }
+    String before = s.substring(0, i);
+    before = before.replaceAll("/+$", "");
+    return before.isEmpty() || before.equals(".") ? "" : before + "/";
   }
 
   /** Creates container directory {@code abs} (resolved) in staging, owned by {@code owner}, mode 0755 (WORKDIR). */
@@ -258,7 +339,7 @@ public final class CopyStep {
     }
   }
 
-  /** Whether {@code file} is a tar archive, plain, gzip- or zstd-compressed (BuildKit also takes bzip2 and xz). */
+  /** Whether {@code file} is a tar archive: plain, or compressed with gzip, bzip2, xz or zstd (as BuildKit takes). */
   static boolean isArchive(Path file) throws IOException {
     byte[] head = new byte[512];
     int n;
@@ -269,8 +350,8 @@ public final class CopyStep {
         && (head[3] & 0xff) == 0xfd) {
       return true;
     }
-    if (n >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-      try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+    if (isGzip(head, n) || isBzip2(head, n) || isXz(head, n)) {
+      try (InputStream in = tarStream(file)) {
         byte[] inner = in.readNBytes(512);
         return isUstar(inner, inner.length);
       } catch (IOException e) {
@@ -278,6 +359,46 @@ public final class CopyStep {
       }
     }
     return isUstar(head, n);
+  }
+
+  private static boolean isGzip(byte[] b, int n) {
+    return n >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b;
+  }
+
+  private static boolean isBzip2(byte[] b, int n) {
+    return n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9';
+  }
+
+  private static boolean isXz(byte[] b, int n) {
+    return n >= 6 && (b[0] & 0xff) == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z' && b[5] == 0;
+  }
+
+  /**
+   * The archive's tar stream: gzip, bzip2 and xz decompressed here; zstd and plain tar as they are, since the layer
+   * extractor detects those itself.
+   */
+  static InputStream tarStream(Path file) throws IOException {
+    byte[] head = new byte[6];
+    int n;
+    try (InputStream in = Files.newInputStream(file)) {
+      n = in.readNBytes(head, 0, head.length);
+    }
+    InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+    try {
+      if (isGzip(head, n)) {
+        return new GZIPInputStream(raw, 1 << 16);
+      }
+      if (isBzip2(head, n)) {
+        return new BZip2CompressorInputStream(raw, true);
+      }
+      if (isXz(head, n)) {
+        return new XZInputStream(raw);
+      }
+      return raw;
+    } catch (IOException | RuntimeException e) {
+      raw.close();
+      throw e;
+    }
   }
 
   private static boolean isUstar(byte[] b, int n) {

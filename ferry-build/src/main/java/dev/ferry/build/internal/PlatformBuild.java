@@ -3,12 +3,14 @@ package dev.ferry.build.internal;
 import dev.ferry.build.BuildException;
 import dev.ferry.build.BuildProgress;
 import dev.ferry.build.BuildRequest;
+import dev.ferry.build.Emulation;
 import dev.ferry.build.dockerfile.BuildPlan;
 import dev.ferry.build.dockerfile.Command;
 import dev.ferry.build.dockerfile.ContextFiles;
 import dev.ferry.build.dockerfile.ContextSourceException;
 import dev.ferry.build.dockerfile.DockerIgnore;
 import dev.ferry.build.dockerfile.DockerfileException;
+import dev.ferry.build.dockerfile.DockerfileParser;
 import dev.ferry.build.dockerfile.Instruction;
 import dev.ferry.build.dockerfile.KeyValue;
 import dev.ferry.build.dockerfile.Mount;
@@ -39,20 +41,24 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Builds one platform's image from a {@link BuildPlan}: stage by stage in plan order, each stage's root filesystem
  * materialised lazily in the work directory (only a cache miss of {@code WORKDIR}, {@code COPY}, {@code ADD} or
- * {@code RUN} needs it), layers written to the store, the step cache consulted and filled. Not thread-safe; one per
- * platform and build.
+ * {@code RUN} needs it), layers written to the store, the step cache consulted and filled. Independent stages run
+ * at once. {@link #run} may be called once; one instance per platform and build.
  */
 public final class PlatformBuild {
   private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -70,15 +76,27 @@ public final class PlatformBuild {
   private final AtomicInteger stepCounter;
   private final String created;
   private final String runc;
-  private final Map<Integer, StageState> stages = new HashMap<>();
-  private final Map<String, StageState> images = new HashMap<>();
-  private int dirs;
-  private int cacheable;
-  private int cached;
+  private final Executor executor;
+  private final Semaphore slots;
+  /** Finished stages by index; a stage reads only those it depends on, which finished before it started. */
+  private final Map<Integer, StageState> stages = new ConcurrentHashMap<>();
+  private final Map<String, StageState> images = new ConcurrentHashMap<>();
+  private final Map<String, Object> imageLocks = new ConcurrentHashMap<>();
+  private final AtomicInteger dirs = new AtomicInteger();
+  private final AtomicInteger cacheable = new AtomicInteger();
+  private final AtomicInteger cached = new AtomicInteger();
+  /**
+   * Set when a stage (of any platform of the build) failed: stages not started yet do not start, running ones stop
+   * before their next step.
+   */
+  private final AtomicReference<Exception> failure;
 
   public PlatformBuild(OciStore store, Optional<RegistryClient> registry, BuildRequest request, BuildPlan plan,
       Path work, ContextFiles context, StepCache cache, BuildProgress progress, AtomicInteger stepCounter,
-      String runc) {
+      String runc, Executor executor, Semaphore slots, AtomicReference<Exception> failure) {
+    this.executor = executor;
+    this.failure = failure;
+    this.slots = slots;
     this.store = store;
     this.registry = registry;
     this.request = request;
@@ -91,21 +109,48 @@ public final class PlatformBuild {
     this.stepCounter = stepCounter;
     this.runc = runc;
     this.created = request.epoch().toString();
-    this.writer = LayerWriter.builder().compression(request.compression()).epoch(request.epoch()).build();
+    // gzip in 1 MiB blocks on every core: single-threaded deflate (~95 MiB/s a core) limited COPY of a large context
+    this.writer = LayerWriter.builder().compression(request.compression()).epoch(request.epoch())
+        .gzipWorkers(Runtime.getRuntime().availableProcessors()).build();
   }
 
   public int cacheableSteps() {
-    return cacheable;
+    return cacheable.get();
   }
 
   public int cachedSteps() {
-    return cached;
+    return cached.get();
   }
 
-  /** Runs every needed stage and stores the target's config and manifest; returns the manifest's descriptor. */
+  /**
+   * Runs every needed stage and stores the target's config and manifest; returns the manifest's descriptor. Each
+   * stage starts on {@code executor} as soon as the stages it depends on have finished and one of {@code slots} is
+   * free; the result does not depend on the order in which independent stages finish. When a stage fails, the
+   * stages still running stop before their next step, and this returns (throws) only once none is running, so that
+   * the caller may remove the work directory.
+   */
   public Descriptor run() throws IOException, DockerfileException {
+    Map<Integer, CompletableFuture<StageState>> futures = new LinkedHashMap<>();
     for (ResolvedStage s : plan.order()) {
-      stages.put(s.index(), runStage(s));
+      CompletableFuture<?>[] deps = s.dependencies().stream().map(futures::get).filter(java.util.Objects::nonNull)
+          .toArray(CompletableFuture<?>[]::new);
+      futures.put(s.index(), CompletableFuture.allOf(deps).thenApplyAsync(x -> runStageInSlot(s), executor));
+    }
+    CompletableFuture.allOf(futures.values().toArray(CompletableFuture<?>[]::new)).exceptionally(e -> null).join();
+    Exception first = failure.get();
+    if (first == null) {
+      for (CompletableFuture<StageState> f : futures.values()) {
+        if (f.isCompletedExceptionally()) { // an Error, which is not recorded as the build's failure
+          first = new IllegalStateException("a stage failed", f.exceptionNow());
+        }
+      }
+    }
+    switch (first) {
+      case null -> { }
+      case IOException io -> throw io;
+      case DockerfileException d -> throw d;
+      case RuntimeException r -> throw r;
+      default -> throw new IllegalStateException(first);
     }
     StageState target = stages.get(plan.target().index());
     ImageConfig config = target.cfg.created(created).build();
@@ -157,8 +202,8 @@ public final class PlatformBuild {
       return s;
     }
 
-    /** The root filesystem with every layer so far applied. */
-    Path materialise() throws IOException {
+    /** The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. */
+    synchronized Path materialise() throws IOException {
       if (rootfs == null) {
         rootfs = newDir("rootfs");
         applied = 0;
@@ -176,8 +221,43 @@ public final class PlatformBuild {
     }
   }
 
+  /** Wraps a stage's checked failure on its way through a {@link CompletableFuture}. */
+  private static final class StageFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StageFailure(Exception cause) {
+      super(cause);
+    }
+  }
+
+  private StageState runStageInSlot(ResolvedStage s) {
+    if (failure.get() != null) {
+      throw new StageFailure(new BuildException("stage " + s.stage().displayName() + " not started: another stage"
+          + " failed"));
+    }
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StageFailure(new BuildException("interrupted"));
+    }
+    try {
+      StageState st = runStage(s);
+      stages.put(s.index(), st);
+      return st;
+    } catch (IOException | DockerfileException | RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw new StageFailure(e);
+    } finally {
+      slots.release();
+    }
+  }
+
   private Path newDir(String kind) throws IOException {
-    return Files.createDirectories(work.resolve(kind + "-" + platform.architecture() + "-" + (++dirs)));
+    // the platform's full name: two platforms of one build (arm/v6, arm/v7) build at once in the same work directory
+    Path dir = work.resolve(kind + "-" + platform.toString().replace('/', '_') + "-" + dirs.incrementAndGet());
+    Files.createDirectory(dir);
+    return dir;
   }
 
   private void extract(Descriptor layer, Path root) throws IOException {
@@ -201,10 +281,17 @@ public final class PlatformBuild {
   /** An external image for {@code platform}, from the store or pulled through the registry client. */
   private StageState image(Reference ref, Platform p) throws IOException {
     String name = ref.toString();
-    StageState known = images.get(name + "@" + p);
-    if (known != null) {
-      return known;
+    // one resolution (and pull) per image and platform, however many stages ask at once
+    synchronized (imageLocks.computeIfAbsent(name + "@" + p, k -> new Object())) {
+      StageState known = images.get(name + "@" + p);
+      if (known != null) {
+        return known;
+      }
+      return resolveImage(ref, name, p);
     }
+  }
+
+  private StageState resolveImage(Reference ref, String name, Platform p) throws IOException {
     Optional<Descriptor> top = Images.find(store, name);
     if (top.isEmpty()) {
       if (registry.isEmpty()) {
@@ -241,23 +328,30 @@ public final class PlatformBuild {
 
   private StageState runStage(ResolvedStage s) throws IOException, DockerfileException {
     StageState st = base(s);
-    if (!st.onBuild.isEmpty() && s.baseImage().isPresent()) {
-      progress.line("#0 WARNING: " + s.image() + " has ONBUILD triggers; Ferry does not run them yet: "
-          + String.join("; ", st.onBuild));
+    // The base's ONBUILD triggers run first, as if written after FROM: a base image's, or the ONBUILD instructions of
+    // the earlier stage this one is built FROM (as BuildKit does; that stage ran its own base's triggers already).
+    List<Instruction> triggers = new ArrayList<>();
+    for (int i = 0; i < st.onBuild.size(); i++) {
+      triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
+          '\\'));
     }
     st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
     st.cfg.onBuild(List.of());
     Map<String, String> baseEnv = new LinkedHashMap<>(st.env);
-    List<Step> steps = s.steps(baseEnv);
+    List<Step> steps = s.steps(baseEnv, triggers);
     boolean needsRun = steps.stream().anyMatch(x -> x.instruction() instanceof Instruction.Run);
     if (needsRun) {
       checkEmulation(s.platform());
     }
     for (int i = 0; i < steps.size(); i++) {
+      if (failure.get() != null) {
+        throw new BuildException("stage " + s.stage().displayName() + " stopped: another stage failed");
+      }
       Step step = steps.get(i);
       int n = stepCounter.incrementAndGet();
-      String where = (request.platforms().size() > 1 ? platform + " " : "") + "stage " + s.stage().displayName()
-          + " " + (i + 1) + "/" + steps.size();
+      String where = (request.platforms().size() > 1 || !Platform.host().matches(platform) ? platform + " " : "")
+          + "stage " + s.stage().displayName() + " " + (i + 1) + "/" + steps.size() + (i < triggers.size()
+              ? " ONBUILD" : "");
       progress.line("#" + n + " [" + where + "] " + firstLine(step.instruction().text()));
       try {
         apply(st, step, n, s);
@@ -276,21 +370,7 @@ public final class PlatformBuild {
   }
 
   private void checkEmulation(Platform p) throws BuildException {
-    Platform host = Platform.host();
-    if (p.architecture().equals(host.architecture())) {
-      return;
-    }
-    String qemu = switch (p.architecture()) {
-      case "arm64" -> "aarch64";
-      case "amd64" -> "x86_64";
-      case "arm" -> "arm";
-      case "386" -> "i386";
-      default -> p.architecture();
-    };
-    if (!Files.exists(Path.of("/proc/sys/fs/binfmt_misc/qemu-" + qemu))) {
-      throw new BuildException("building " + p + " RUN steps needs qemu-user-static with binfmt_misc: "
-          + "apt-get install qemu-user-static binfmt-support (no /proc/sys/fs/binfmt_misc/qemu-" + qemu + ")");
-    }
+    Emulation.check(p, Platform.host(), "building " + p + " RUN steps", Emulation.BINFMT_MISC);
   }
 
   private static String firstLine(String text) {
@@ -407,10 +487,11 @@ public final class PlatformBuild {
         String dest = RootPaths.absolute(st.workdir, c.destination()) + (c.destination().endsWith("/") ? "/" : "");
         String createdBy = "COPY " + (c.from().map(f -> "--from=" + f + " ").orElse("")) + String.join(" ", c.sources())
             + (c.heredocs().isEmpty() ? "" : " <<" + c.heredocs().size() + " heredocs") + " in " + dest;
-        Digest key = chain(stepKey, src.hash(c.sources()), heredocHash(c.heredocs()));
-        next = key;
-        cachedStep(st, key, n, createdBy, () -> copy(st, src, c.sources(), c.heredocs(), dest, c.chown(), c.chmod(),
-            false));
+        Digest key = copyKey(st, stepKey, c.link(), c.chown(), in.keyword(), in.text(), scope.toString(),
+            src.hash(c.sources()), heredocHash(c.heredocs()));
+        next = c.link() ? chain(stepKey, key.toString()) : key;
+        CopyFlags flags = new CopyFlags(c.chown(), c.chmod(), c.link(), c.parents(), excludes(c.excludes()), false);
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, c.sources(), c.heredocs(), dest, flags));
       }
       case Instruction.Add a -> {
         for (String source : a.sources()) {
@@ -419,13 +500,18 @@ public final class PlatformBuild {
                 + "it: " + source);
           }
         }
+        if (a.checksum().isPresent()) {
+          throw new BuildException("ADD --checksum verifies a downloaded URL, and Ferry does not download (offline);"
+              + " drop --checksum for local sources");
+        }
         Source src = source(Optional.empty(), s);
         String dest = RootPaths.absolute(st.workdir, a.destination()) + (a.destination().endsWith("/") ? "/" : "");
         String createdBy = "ADD " + String.join(" ", a.sources()) + " in " + dest;
-        Digest key = chain(stepKey, src.hash(a.sources()), heredocHash(a.heredocs()));
-        next = key;
-        cachedStep(st, key, n, createdBy, () -> copy(st, src, a.sources(), a.heredocs(), dest, a.chown(), a.chmod(),
-            true));
+        Digest key = copyKey(st, stepKey, a.link(), a.chown(), in.keyword(), in.text(), scope.toString(),
+            src.hash(a.sources()), heredocHash(a.heredocs()));
+        next = a.link() ? chain(stepKey, key.toString()) : key;
+        CopyFlags flags = new CopyFlags(a.chown(), a.chmod(), a.link(), false, excludes(a.excludes()), true);
+        cachedStep(st, key, n, createdBy, () -> copy(st, src, a.sources(), a.heredocs(), dest, flags));
       }
       case Instruction.Run r -> {
         Command cmd = r.effectiveCommand();
@@ -461,12 +547,12 @@ public final class PlatformBuild {
 
   private void cachedStep(StageState st, Digest key, int n, String createdBy, StepWork work)
       throws IOException, DockerfileException {
-    cacheable++;
+    cacheable.incrementAndGet();
     long t0 = System.nanoTime();
     if (!request.noCache()) {
       Optional<StepCache.Record> hit = cache.lookup(key);
       if (hit.isPresent()) {
-        cached++;
+        cached.incrementAndGet();
         progress.line("#" + n + " CACHED");
         record(st, hit.get(), false);
         return;
@@ -527,11 +613,19 @@ public final class PlatformBuild {
         Optional.of(l.diffId()), "");
   }
 
-  /** Writes the layer of {@code dir} and applies it to the stage's (materialised) root filesystem. */
+  /**
+   * Writes the layer of {@code dir} and applies it to the stage's (materialised) root filesystem: by moving
+   * {@code dir}'s entries into it (same file system, no bytes copied) when it has no whiteouts, else by extracting
+   * the layer just written.
+   */
   private StepCache.Record commit(StageState st, Path dir) throws IOException {
     StepCache.Record r = layerOf(dir);
     if (r.layer().isPresent()) {
-      extract(r.layer().get(), st.rootfs);
+      if (Trees.hasWhiteouts(dir)) {
+        extract(r.layer().get(), st.rootfs);
+      } else {
+        Trees.mergeInto(dir, st.rootfs);
+      }
     }
     Trees.deleteTree(dir);
     return r;
@@ -618,14 +712,49 @@ public final class PlatformBuild {
     return new Source(other);
   }
 
+  /** The flags of one COPY or ADD. */
+  private record CopyFlags(Optional<String> chown, Optional<String> chmod, boolean link, boolean parents,
+      DockerIgnore excludes, boolean add) {}
+
+  private static DockerIgnore excludes(List<String> patterns) throws BuildException {
+    if (patterns.isEmpty()) {
+      return DockerIgnore.empty();
+    }
+    try {
+      return DockerIgnore.parse(String.join("\n", patterns));
+    } catch (DockerfileException e) {
+      throw new BuildException("--exclude: " + e.getMessage().replaceFirst("^\\.dockerignore:\\d+:\\d+: ", ""), e);
+    }
+  }
+
+  /**
+   * The cache key of a COPY or ADD. With {@code --link} it does not depend on the stage's earlier steps (the layer
+   * is made on an empty tree, so it is the same whatever it lands on: BuildKit's point of {@code --link}), except
+   * that a {@code --chown} by name reads the stage's {@code /etc/passwd}.
+   */
+  private static Digest copyKey(StageState st, Digest stepKey, boolean link, Optional<String> chown,
+      String... parts) {
+    if (!link) {
+      return chain(stepKey, parts);
+    }
+    boolean byName = chown.isPresent() && !chown.get().matches("[0-9]+(:[0-9]+)?");
+    String[] all = java.util.Arrays.copyOf(parts, parts.length + 1);
+    all[parts.length] = byName ? st.key.toString() : "";
+    return chain(null, all);
+  }
+
   private StepCache.Record copy(StageState st, Source src, List<String> sources,
-      List<dev.ferry.build.dockerfile.Heredoc> heredocs, String dest, Optional<String> chown, Optional<String> chmod,
-      boolean add) throws IOException {
+      List<dev.ferry.build.dockerfile.Heredoc> heredocs, String dest, CopyFlags f) throws IOException {
     Path root = st.materialise();
-    Optional<Users.Ids> owner = chown.isPresent() ? Optional.of(Users.chown(root, chown.get())) : Optional.empty();
+    Optional<Users.Ids> owner = f.chown().isPresent() ? Optional.of(Users.chown(root, f.chown().get()))
+        : Optional.empty();
     Path staging = newDir("copy");
-    new CopyStep(root, staging, owner, CopyStep.parseChmod(chmod), src.context)
-        .copy(src.files(), src.root(), sources, heredocs, dest, add);
+    // --link: laid out against an empty tree (no symlinks followed, no existing directory consulted), as BuildKit
+    Path against = f.link() ? newDir("link") : root;
+    new CopyStep(against, staging, owner, CopyStep.parseChmod(f.chmod()), src.context)
+        .excluding(f.excludes())
+        .keepingParents(f.parents())
+        .copy(src.files(), src.root(), sources, heredocs, dest, f.add());
     return commit(st, staging);
   }
 

@@ -107,16 +107,36 @@ public final class RuncStep {
     Files.write(bundle.resolve("config.json"),
         configJson(argv, env, uid, gid, cwd, hostNetwork, all, merged.toAbsolutePath().toString()));
 
-    Exec.run(List.of("mount", "-t", "overlay", "overlay", "-o",
-        "lowerdir=" + rootfs.toAbsolutePath() + ",upperdir=" + upper.toAbsolutePath() + ",workdir="
-            + work.toAbsolutePath() + ",userxattr",
-        merged.toAbsolutePath().toString()));
+    // Each resource is made and its cleanup registered in one step, so that Ctrl-C at any point leaves neither.
     Outcome outcome;
     try (Cleanups.Handle unmount = Cleanups.register(
-            () -> Exec.quietly(List.of("umount", "-l", merged.toAbsolutePath().toString())));
-        Cleanups.Handle delete = Cleanups.register(
-            () -> Exec.quietly(List.of(runc, "--root", state.toString(), "delete", "-f", id)))) {
-      outcome = runContainer(bundle, state, id, output);
+            () -> Exec.run(List.of("mount", "-t", "overlay", "overlay", "-o",
+                "lowerdir=" + rootfs.toAbsolutePath() + ",upperdir=" + upper.toAbsolutePath() + ",workdir="
+                    + work.toAbsolutePath() + ",userxattr",
+                merged.toAbsolutePath().toString())),
+            () -> Exec.quietly(List.of("umount", "-l", merged.toAbsolutePath().toString())))) {
+      Process[] started = new Process[1];
+      try (Cleanups.Handle delete = Cleanups.register(
+          () -> started[0] = new ProcessBuilder(runc, "--root", state.toString(), "run", "--bundle", bundle.toString(),
+              id)
+              .redirectErrorStream(true)
+              .redirectInput(new File("/dev/null"))
+              .start(),
+          () -> {
+            Exec.quietly(List.of(runc, "--root", state.toString(), "delete", "-f", id));
+            if (started[0].isAlive()) {
+              // stopped while runc was still creating the container: stop runc, then remove what it made
+              started[0].destroyForcibly();
+              try {
+                started[0].waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              Exec.quietly(List.of(runc, "--root", state.toString(), "delete", "-f", id));
+            }
+          })) {
+        outcome = runContainer(started[0], output);
+      }
     }
     for (String d : mountPoints(all)) {
       dropMountPoint(d);
@@ -125,11 +145,7 @@ public final class RuncStep {
     return outcome;
   }
 
-  private Outcome runContainer(Path bundle, Path state, String id, Consumer<String> output) throws IOException {
-    Process p = new ProcessBuilder(runc, "--root", state.toString(), "run", "--bundle", bundle.toString(), id)
-        .redirectErrorStream(true)
-        .redirectInput(new File("/dev/null"))
-        .start();
+  private Outcome runContainer(Process p, Consumer<String> output) throws IOException {
     Deque<String> tail = new ArrayDeque<>();
     try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;

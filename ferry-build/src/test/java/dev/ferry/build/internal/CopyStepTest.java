@@ -89,6 +89,51 @@ class CopyStepTest {
   }
 
   @Test
+  void copy_exclude_leavesOutMatchesAtTheTopAndInsideCopiedDirectories() throws Exception {
+    Files.writeString(ctx.resolve("dir/sub/g.txt"), "g");
+    Files.createDirectories(ctx.resolve("dir/cache"));
+    Files.writeString(ctx.resolve("dir/cache/x"), "x");
+    step(Optional.empty(), OptionalInt.empty()).excluding(DockerIgnore.parse("*.txt\ncache"))
+        .copy(files, ctx, List.of("*.txt", "dir"), List.of(), "/app/", false);
+    assertThat(staging.resolve("app/sub/f")).hasContent("f");
+    assertThat(staging.resolve("app/a.txt")).doesNotExist();
+    assertThat(staging.resolve("app/sub/g.txt")).exists(); // *.txt is one level: sub/g.txt is not "*.txt"
+    assertThat(staging.resolve("app/cache")).doesNotExist();
+  }
+
+  @Test
+  void copy_parents_keepsTheSourcePath_orWhatFollowsAPivot() throws Exception {
+    Files.setPosixFilePermissions(ctx.resolve("dir"), java.nio.file.attribute.PosixFilePermissions.fromString(
+        "rwx------"));
+    step(Optional.empty(), OptionalInt.empty()).keepingParents(true)
+        .copy(files, ctx, List.of("dir/sub/f", "a.txt"), List.of(), "/p", false);
+    assertThat(staging.resolve("p/dir/sub/f")).hasContent("f");
+    assertThat(staging.resolve("p/a.txt")).hasContent("a");
+    assertThat((Integer) Files.getAttribute(staging.resolve("p/dir"), "unix:mode") & 0777).isEqualTo(0700);
+
+    Path staging2 = Files.createDirectories(tmp.resolve("staging2"));
+    new CopyStep(rootfs, staging2, Optional.empty(), OptionalInt.empty(), true).keepingParents(true)
+        .copy(files, ctx, List.of("./dir/./sub"), List.of(), "/q/", false);
+    assertThat(staging2.resolve("q/sub/f")).hasContent("f");
+    assertThat(staging2.resolve("q/dir")).doesNotExist();
+    assertThat(CopyStep.pivotPrefix("./a/b/./c/*.txt")).isEqualTo("a/b/");
+    assertThat(CopyStep.pivotPrefix("a/b")).isEmpty();
+  }
+
+  @Test
+  void add_bzip2AndXzTars_areExtracted() throws Exception {
+    Path tree = Files.createDirectories(tmp.resolve("tree/pkg"));
+    Files.writeString(tree.resolve("data"), "packed");
+    for (String[] c : new String[][] {{"j", "a.tar.bz2"}, {"J", "a.tar.xz"}}) {
+      int rc = new ProcessBuilder("tar", "-C", tmp.resolve("tree").toString(), "-c" + c[0] + "f",
+          ctx.resolve(c[1]).toString(), "pkg").inheritIO().start().waitFor();
+      assertThat(rc).isZero();
+      step(Optional.empty(), OptionalInt.empty()).copy(files, ctx, List.of(c[1]), List.of(), "/x-" + c[0] + "/", true);
+      assertThat(staging.resolve("x-" + c[0] + "/pkg/data")).hasContent("packed");
+    }
+  }
+
+  @Test
   void parseChmod_refusesNonOctal() {
     assertThatThrownBy(() -> CopyStep.parseChmod(Optional.of("u+x"))).isInstanceOf(BuildException.class)
         .hasMessageContaining("u+x");

@@ -42,6 +42,7 @@ public final class LayerWriter {
   private final Compression compression;
   private final int level;
   private final int zstdWorkers;
+  private final int gzipWorkers;
   private final long epochSeconds;
   private final long ownerUid;
   private final long ownerGid;
@@ -50,6 +51,7 @@ public final class LayerWriter {
     this.compression = b.compression;
     this.level = b.level != null ? b.level : defaultLevel(b.compression);
     this.zstdWorkers = b.zstdWorkers;
+    this.gzipWorkers = b.gzipWorkers;
     this.epochSeconds = b.epoch.getEpochSecond();
     this.ownerUid = b.ownerUid;
     this.ownerGid = b.ownerGid;
@@ -274,7 +276,8 @@ public final class LayerWriter {
   private OutputStream compressor(OutputStream blob) throws IOException {
     return switch (compression) {
       case NONE -> blob;
-      case GZIP -> new ReproducibleGzipOutputStream(blob, level);
+      case GZIP -> gzipWorkers > 0 ? new BlockGzipOutputStream(blob, level, gzipWorkers)
+          : new ReproducibleGzipOutputStream(blob, level);
       case ZSTD -> {
         ZstdOutputStream z = new ZstdOutputStream(blob, level);
         int workers = zstdWorkers < 0 ? Math.max(1, Runtime.getRuntime().availableProcessors()) : zstdWorkers;
@@ -350,6 +353,7 @@ public final class LayerWriter {
     private Integer level;
     /** -1: as many zstd workers as cores (see {@link #zstdWorkers}). */
     private int zstdWorkers = -1;
+    private int gzipWorkers;
     private Instant epoch = Instant.EPOCH;
     private long ownerUid = -1;
     private long ownerGid = -1;
@@ -378,6 +382,20 @@ public final class LayerWriter {
         throw new IllegalArgumentException("zstd workers must be within 0..64, got " + workers);
       }
       this.zstdWorkers = workers;
+      return this;
+    }
+
+    /**
+     * gzip worker threads. 0 (the default) writes one plain deflate stream on the writer's thread. 1 or more deflate
+     * 1 MiB blocks in parallel, each primed with the previous 32 KiB and sync-flushed, as pigz does: the blob then
+     * depends only on the input and level, not on the number of workers (so it is the same on any machine), and
+     * differs from the 0 form's.
+     */
+    public Builder gzipWorkers(int workers) {
+      if (workers < 0 || workers > 64) {
+        throw new IllegalArgumentException("gzip workers must be within 0..64, got " + workers);
+      }
+      this.gzipWorkers = workers;
       return this;
     }
 
