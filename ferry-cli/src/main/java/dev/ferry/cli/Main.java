@@ -23,7 +23,20 @@ public final class Main {
     cl.setUsageHelpAutoWidth(true);
     cl.setExecutionExceptionHandler(Main::onError);
     cl.setParameterExceptionHandler(Main::onUsageError);
+    addHelpOptions(cl);
     return cl;
+  }
+
+  /** Every verb answers {@code -h/--help}, also those whose class does not declare it. */
+  private static void addHelpOptions(CommandLine cl) {
+    CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+    if (spec.options().stream().noneMatch(CommandLine.Model.OptionSpec::usageHelp)) {
+      boolean shortFree = spec.findOption("-h") == null;
+      String[] names = shortFree ? new String[] {"-h", "--help"} : new String[] {"--help"};
+      spec.addOption(CommandLine.Model.OptionSpec.builder(names).usageHelp(true)
+          .description("Show this help message and exit.").build());
+    }
+    cl.getSubcommands().values().forEach(Main::addHelpOptions);
   }
 
   private static int onUsageError(CommandLine.ParameterException e, String[] args) {
