@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
       ImageCommand.class,
       BaseImageCommand.class,
       ServeCommand.class,
+      FuncCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

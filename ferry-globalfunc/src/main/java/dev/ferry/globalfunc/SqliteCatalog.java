@@ -1,0 +1,122 @@
+package dev.ferry.globalfunc;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The embedded catalog: one SQLite file (WAL journal, so readers in other processes do not block a scan), FTS5 for
+ * ranked search (bm25, names weigh most, then docstrings, then code). Thread-safe.
+ */
+final class SqliteCatalog extends JdbcCatalog {
+  private final Path file;
+
+  private SqliteCatalog(Connection connection, Path file) {
+    super(connection);
+    this.file = file;
+  }
+
+  static SqliteCatalog open(Path file) throws IOException {
+    try {
+      Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=NORMAL");
+        s.execute("PRAGMA busy_timeout=10000");
+        s.execute("PRAGMA foreign_keys=ON");
+        String cols =
+            "key TEXT NOT NULL, space TEXT NOT NULL, package TEXT NOT NULL, branch TEXT NOT NULL, name TEXT NOT NULL,"
+                + " code TEXT NOT NULL, sha256 TEXT NOT NULL, md5 TEXT NOT NULL, modified TEXT NOT NULL, lines INTEGER NOT NULL,"
+                + " signature TEXT NOT NULL, params TEXT NOT NULL, docstring TEXT NOT NULL, error TEXT NOT NULL";
+        s.execute("CREATE TABLE IF NOT EXISTS functions(" + cols + ", scanned_at TEXT NOT NULL, PRIMARY KEY (key))");
+        s.execute("CREATE INDEX IF NOT EXISTS functions_space ON functions(space, branch)");
+        s.execute("CREATE TABLE IF NOT EXISTS versions(" + cols + ", created_at TEXT NOT NULL, PRIMARY KEY (key, sha256))");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS aliases(key TEXT PRIMARY KEY, sha256 TEXT NOT NULL, published_at TEXT NOT NULL,"
+                + " FOREIGN KEY (key, sha256) REFERENCES versions(key, sha256))");
+        s.execute(
+            "CREATE TABLE IF NOT EXISTS history(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, sha256 TEXT NOT NULL,"
+                + " published_at TEXT NOT NULL, FOREIGN KEY (key, sha256) REFERENCES versions(key, sha256))");
+        s.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, seq)");
+        s.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS functions_fts USING fts5(key UNINDEXED, space UNINDEXED, branch UNINDEXED,"
+                + " name, docstring, code, tokenize = 'unicode61')");
+      }
+      return new SqliteCatalog(c, file);
+    } catch (SQLException e) {
+      throw new IOException("could not open the catalog " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  void reindex(String space, String branch, List<FunctionRecord> heads) throws SQLException {
+    try (PreparedStatement del = connection.prepareStatement("DELETE FROM functions_fts WHERE space = ? AND branch = ?")) {
+      del.setString(1, space);
+      del.setString(2, branch);
+      del.executeUpdate();
+    }
+    try (PreparedStatement ins =
+        connection.prepareStatement("INSERT INTO functions_fts(key, space, branch, name, docstring, code) VALUES (?, ?, ?, ?, ?, ?)")) {
+      for (FunctionRecord f : heads) {
+        ins.setString(1, f.key());
+        ins.setString(2, space);
+        ins.setString(3, branch);
+        ins.setString(4, SearchText.index(f.packageName() + " " + f.name()));
+        ins.setString(5, SearchText.index(f.docstring()));
+        ins.setString(6, SearchText.index(f.code()));
+        ins.addBatch();
+      }
+      ins.executeBatch();
+    }
+  }
+
+  @Override
+  List<SearchHit> searchQuery(List<List<String>> terms, int limit) throws SQLException {
+    // Any word may match (OR), each as a prefix; bm25 ranks documents matching more and rarer words first.
+    String match =
+        terms.stream()
+            .map(t -> t.size() == 1 ? quote(t.get(0)) + "*" : t.stream().map(SqliteCatalog::quote).collect(Collectors.joining(" + ")))
+            .collect(Collectors.joining(" OR "));
+    try (PreparedStatement q =
+        connection.prepareStatement(
+            "SELECT f.key, f.package, f.name, f.signature, f.docstring, f.sha256, bm25(functions_fts, 0, 0, 0, 10.0, 4.0, 1.0) AS r"
+                + " FROM functions_fts JOIN functions f ON f.key = functions_fts.key"
+                + " WHERE functions_fts MATCH ? ORDER BY r LIMIT ?")) {
+      q.setString(1, match);
+      q.setInt(2, limit);
+      List<SearchHit> out = new ArrayList<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          String doc = rs.getString(5).strip();
+          int nl = doc.indexOf('\n');
+          out.add(
+              new SearchHit(
+                  rs.getString(1),
+                  rs.getString(2) + "." + rs.getString(3),
+                  rs.getString(4),
+                  nl < 0 ? doc : doc.substring(0, nl),
+                  rs.getString(6),
+                  -rs.getDouble(7)));
+        }
+      }
+      return out;
+    }
+  }
+
+  private static String quote(String word) {
+    return "\"" + word.replace("\"", "\"\"") + "\"";
+  }
+
+  @Override
+  public String location() {
+    return file.toString();
+  }
+}

@@ -1,0 +1,240 @@
+"""Ferry GlobalFunc worker runtime.
+
+Started by Ferry as: python3 worker.py SOCKET_PATH [MEMORY_LIMIT_BYTES]
+
+Connects to the Unix domain socket SOCKET_PATH that Ferry listens on, and answers frames: a 4-byte
+big-endian length followed by that many bytes of UTF-8 JSON. The socket, not stdout, carries the
+protocol, so whatever a function prints cannot corrupt it: output written while a function runs
+is captured and returned in the "stdout" field of the answer.
+
+Requests ("op"):
+  load     {"package", "name", "code", "key", "path"?}  compile and keep one function (once)
+  call     {"args": [...], "kwargs": {...}}              call the loaded function -> "result_json", "stdout"
+  inspect  {"sources": [{"name", "code"}...]}            signature and docstring, read with ast
+  ping     {}                                            round trip, for health and benchmarks
+Answers: {"ok": true, ...} or {"ok": false, "error": {"type", "message", "traceback", "phase"}}.
+"""
+
+import ast
+import contextlib
+import inspect
+import io
+import json
+import os
+import socket
+import struct
+import sys
+import traceback
+import types
+
+_HEADER = struct.Struct(">I")
+_MAX_FRAME = 1 << 30
+
+
+def _limit_memory(limit):
+    if limit > 0:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _read_exact(sock, n):
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            return None
+        buf.extend(chunk)
+    return bytes(buf)
+
+
+def _receive(sock):
+    head = _read_exact(sock, 4)
+    if head is None:
+        return None
+    (size,) = _HEADER.unpack(head)
+    if size > _MAX_FRAME:
+        raise ValueError("frame of %d bytes is too large" % size)
+    body = _read_exact(sock, size)
+    if body is None:
+        return None
+    return json.loads(body)
+
+
+def _send(sock, message):
+    body = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    sock.sendall(_HEADER.pack(len(body)) + body)
+
+
+def _error(phase, exc, **extra):
+    err = {
+        "type": type(exc).__name__,
+        "message": str(exc),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        "phase": phase,
+    }
+    err.update(extra)
+    return {"ok": False, "error": err}
+
+
+def _signature_of(node):
+    text = "(" + ast.unparse(node.args) + ")"
+    if node.returns is not None:
+        text += " -> " + ast.unparse(node.returns)
+    return text
+
+
+def _params_of(node):
+    args = node.args
+    out = []
+    positional = args.posonlyargs + args.args
+    defaults = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
+    for a, d in zip(positional, defaults):
+        kind = "positional_only" if a in args.posonlyargs else "positional_or_keyword"
+        out.append({"name": a.arg, "kind": kind, "default": None if d is None else ast.unparse(d),
+                    "required": d is None})
+    if args.vararg is not None:
+        out.append({"name": args.vararg.arg, "kind": "var_positional", "default": None, "required": False})
+    for a, d in zip(args.kwonlyargs, args.kw_defaults):
+        out.append({"name": a.arg, "kind": "keyword_only", "default": None if d is None else ast.unparse(d),
+                    "required": d is None})
+    if args.kwarg is not None:
+        out.append({"name": args.kwarg.arg, "kind": "var_keyword", "default": None, "required": False})
+    return out
+
+
+def inspect_source(name, code):
+    """Signature, parameters and docstring of function NAME in CODE, read with ast (nothing is run)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as e:
+        return {"name": name, "error": "%s: %s (line %s)" % (type(e).__name__, e.msg, e.lineno)}
+    func = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            func = node
+    if func is None:
+        return {"name": name, "error": "no top-level function named %s in %s.py" % (name, name)}
+    doc = ast.get_docstring(func)
+    if doc is None:
+        doc = ast.get_docstring(tree)
+    # Notes kept as bare strings after the function (the seed's habit) are documentation too.
+    notes = [n.value.value.strip() for n in tree.body
+             if n is not tree.body[0] and isinstance(n, ast.Expr)
+             and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)]
+    parts = [p for p in [doc] + notes if p]
+    return {"name": name, "signature": _signature_of(func), "params": _params_of(func),
+            "docstring": "\n\n".join(parts), "async": isinstance(func, ast.AsyncFunctionDef)}
+
+
+class Worker:
+    def __init__(self):
+        self.func = None
+        self.signature = None
+
+    def load(self, req):
+        package = req["package"]
+        name = req["name"]
+        path = req.get("path")
+        if path and path not in sys.path:
+            sys.path.insert(0, path)
+        if package not in sys.modules:
+            pkg = types.ModuleType(package)
+            pkg.__path__ = [os.path.join(path, package)] if path else []
+            sys.modules[package] = pkg
+        module_name = package + "." + name
+        module = types.ModuleType(module_name)
+        module.__package__ = package
+        module.__file__ = "<%s>" % req.get("key", module_name)
+        try:
+            code = compile(req["code"], module.__file__, "exec")
+            sys.modules[module_name] = module
+            exec(code, module.__dict__)
+            func = getattr(module, name)
+            if not callable(func):
+                raise TypeError("%s in %s.py is not a function" % (name, name))
+        except BaseException as e:  # noqa: B036 - a load failure of any kind is reported, not fatal
+            sys.modules.pop(module_name, None)
+            return _error("load", e)
+        self.func = func
+        try:
+            self.signature = str(inspect.signature(func))
+        except (TypeError, ValueError):
+            self.signature = "(...)"
+        return {"ok": True, "signature": self.signature}
+
+    def call(self, req):
+        if self.func is None:
+            return {"ok": False, "error": {"type": "NotLoaded", "message": "no function loaded",
+                                           "traceback": "", "phase": "load"}}
+        args = req.get("args") or []
+        kwargs = req.get("kwargs") or {}
+        try:
+            inspect.signature(self.func).bind(*args, **kwargs)
+        except TypeError as e:
+            answer = _error("run", e, signature=self.signature, bad_arguments=True)
+            answer["error"]["traceback"] = ""
+            return answer
+        except ValueError:
+            pass
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                result = self.func(*args, **kwargs)
+                if inspect.iscoroutine(result):
+                    import asyncio
+                    result = asyncio.run(result)
+        except BaseException as e:  # noqa: B036 - SystemExit and KeyboardInterrupt in a function are its errors
+            answer = _error("run", e)
+            answer["stdout"] = out.getvalue()
+            return answer
+        try:
+            text = json.dumps(result, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as e:
+            t = type(result)
+            tname = t.__name__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
+            return {"ok": False, "stdout": out.getvalue(),
+                    "error": {"type": "ResultNotJSON",
+                              "message": "the result, of type %s, is not JSON-serialisable: %s" % (tname, e),
+                              "traceback": "", "phase": "run", "result_type": tname}}
+        # The result travels as JSON text, so the gateway forwards Python's own spelling of it untouched.
+        return {"ok": True, "result_json": text, "stdout": out.getvalue()}
+
+    def handle(self, req):
+        op = req.get("op")
+        if op == "call":
+            return self.call(req)
+        if op == "ping":
+            return {"ok": True}
+        if op == "load":
+            return self.load(req)
+        if op == "inspect":
+            return {"ok": True, "functions": [inspect_source(s["name"], s["code"]) for s in req["sources"]]}
+        return {"ok": False, "error": {"type": "BadRequest", "message": "unknown op %r" % (op,),
+                                       "traceback": "", "phase": "load"}}
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.stderr.write("usage: worker.py SOCKET_PATH [MEMORY_LIMIT_BYTES]\n")
+        return 2
+    _limit_memory(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(sys.argv[1])
+    worker = Worker()
+    while True:
+        try:
+            req = _receive(sock)
+        except ValueError as e:
+            _send(sock, _error("load", e))
+            return 1
+        if req is None:
+            return 0
+        try:
+            answer = worker.handle(req)
+        except MemoryError as e:
+            answer = _error("run", e)
+        _send(sock, answer)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
