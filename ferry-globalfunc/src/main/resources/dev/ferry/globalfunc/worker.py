@@ -20,6 +20,7 @@ import contextlib
 import inspect
 import io
 import json
+import linecache
 import os
 import socket
 import struct
@@ -61,15 +62,22 @@ def _receive(sock):
 
 
 def _send(sock, message):
-    body = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    body = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
     sock.sendall(_HEADER.pack(len(body)) + body)
+
+
+def _user_frames(tb):
+    """The traceback without this runtime's own frames: the user's code starts where it is called."""
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return tb
 
 
 def _error(phase, exc, **extra):
     err = {
         "type": type(exc).__name__,
         "message": str(exc),
-        "traceback": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)),
+        "traceback": "".join(traceback.format_exception(type(exc), exc, _user_frames(exc.__traceback__))),
         "phase": phase,
     }
     err.update(extra)
@@ -145,6 +153,8 @@ class Worker:
         module = types.ModuleType(module_name)
         module.__package__ = package
         module.__file__ = "<%s>" % req.get("key", module_name)
+        # Tracebacks show the function's source lines although no file holds them.
+        linecache.cache[module.__file__] = (len(req["code"]), None, req["code"].splitlines(True), module.__file__)
         try:
             code = compile(req["code"], module.__file__, "exec")
             sys.modules[module_name] = module
@@ -188,7 +198,7 @@ class Worker:
             answer["stdout"] = out.getvalue()
             return answer
         try:
-            text = json.dumps(result, ensure_ascii=False, allow_nan=False)
+            text = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError) as e:
             t = type(result)
             tname = t.__name__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
