@@ -9,7 +9,11 @@
 # busybox-static (demo/test base image), zstd, gzip, tar, python3, attr (getfattr: file
 # capabilities such as security.capability, which the JDK cannot read, go into layers),
 # docker-registry (CNCF distribution, the registry peer), apache2-utils (htpasswd -B for it) and
-# mmdebstrap (ferry base debian).
+# mmdebstrap (ferry base debian), git (GlobalFunc repositories in the demo and guide),
+# python3-tornado and wrk (the GlobalFunc gateway benchmark's peer and client).
+# Large peers only some tests need — postgresql (GlobalFunc's shared catalog) and chromium (its
+# web page) — are installed when CI is set or FERRY_PREREQS=all; elsewhere those tests skip with a
+# message when the package is missing (scripts/services/pg-up.sh also installs postgresql itself).
 # One line per package installed; `apt-get update` runs at most once, and only when something
 # is missing. When everything is present this takes a few milliseconds.
 set -euo pipefail
@@ -36,8 +40,13 @@ declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap
+  [git]=git [python3-tornado]="" [wrk]=wrk [postgresql]="" [chromium]=chromium
 )
-pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap)
+pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap
+      git python3-tornado wrk)
+if [ -n "${CI:-}" ] || [ "${FERRY_PREREQS:-}" = all ]; then
+  pkgs+=(postgresql chromium)
+fi
 
 declare -A installed=()
 if command -v dpkg-query >/dev/null; then
