@@ -127,7 +127,13 @@ public final class Gateway implements AutoCloseable {
         } else if (path.equals("/openapi.json")) {
           requireMethod(method, "GET");
           status = send(response, callback, 200, "application/json", resource("openapi.json"));
-        } else if (path.equals("/ui") || path.equals("/ui/")) {
+        } else if (path.equals("/ui/")) {
+          // the page fetches relative URLs (v1/…), which only resolve from /ui
+          response.setStatus(301);
+          response.getHeaders().put(HttpHeader.LOCATION, "/ui");
+          response.write(true, ByteBuffer.allocate(0), callback);
+          status = 301;
+        } else if (path.equals("/ui")) {
           route = "/ui";
           requireMethod(method, "GET");
           status = send(response, callback, 200, "text/html; charset=utf-8", resource("ui.html"));
