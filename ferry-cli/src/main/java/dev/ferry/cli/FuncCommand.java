@@ -53,6 +53,10 @@ import picocli.CommandLine.Parameters;
       FuncCommand.Search.class,
       FuncCommand.Call.class,
       FuncCommand.Serve.class,
+      FuncCommand.Package.class,
+      FuncCommand.Up.class,
+      FuncCommand.Ps.class,
+      FuncCommand.Down.class,
     })
 final class FuncCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -634,6 +638,127 @@ final class FuncCommand implements Runnable {
       info("Serving functions of " + options.space + " (branch " + b + ", catalog " + catalog.location() + ") on http://"
           + address.getHostString() + ":" + gateway.port() + "/ (POST /gfgo/, /ui, /metrics)");
       stop.await();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "package",
+      description = {
+        "Build a worker image: a Python base image, the repository's functions at /workspace/GlobalFunc and the worker runtime,",
+        "whose --serve mode answers POST /gfgo/. Functions that do not load are left out (and named)."
+      })
+  static final class Package extends FuncBase {
+    @Option(names = "--version", required = true, paramLabel = "VERSION", description = "Version of the image (v101), part of instance names.")
+    String version;
+
+    @Option(names = {"-t", "--tag"}, required = true, paramLabel = "REF", description = "Name of the image (worker.globalfunc:v101).")
+    String tag;
+
+    @Option(names = "--base", paramLabel = "REF", description = "Base image in the store with python3 (default: ${DEFAULT-VALUE}; make it with 'ferry base debian --suite bookworm --packages python3 -t base/python3:bookworm').")
+    String base = "base/python3:bookworm";
+
+    @Override
+    int execute() throws Exception {
+      try (FunctionRepository repo = openRepo()) {
+        var store = store();
+        if (dev.ferry.oci.store.Images.find(store, base).isEmpty()) {
+          throw new IOException("base image " + base + " is not in the store; make it with: ferry base debian --suite bookworm --packages python3 -t " + base);
+        }
+        var p = dev.ferry.globalfunc.WorkerImages.build(store, repo, base, version, tag, options.settings(), line -> info(line));
+        p.skipped().forEach(s -> info("skipped " + s));
+        info(p.functions().size() + " functions packaged into " + p.tag());
+        out().println(p.digest());
+        return 0;
+      }
+    }
+  }
+
+  static dev.ferry.globalfunc.Instances instances(BaseCommand c, int first, int last) {
+    return new dev.ferry.globalfunc.Instances(c.global().storePath().resolve(".ferry/globalfunc/instances"), "runc", first, last);
+  }
+
+  /** Options of the instance verbs. */
+  static final class PortRange {
+    @Option(names = "--ports", paramLabel = "FIRST-LAST", description = "Port range to lease from (default: ${DEFAULT-VALUE}).")
+    String ports = dev.ferry.globalfunc.Instances.FIRST_PORT + "-" + dev.ferry.globalfunc.Instances.LAST_PORT;
+
+    int[] range() {
+      var m = java.util.regex.Pattern.compile("(\\d+)-(\\d+)").matcher(ports);
+      if (!m.matches()) {
+        throw new UsageException("--ports is FIRST-LAST (26000-27000), got '" + ports + "'");
+      }
+      return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+    }
+  }
+
+  @Command(name = "up", description = "Run a worker image as an instance under runc, named HOST_VERSION_MEMG_GPUG_PORT, on a leased port.")
+  static final class Up extends BaseCommand {
+    @Option(names = "--image", required = true, paramLabel = "REF")
+    String image;
+
+    @Option(names = "--mem", required = true, paramLabel = "SIZE", description = "Memory limit (30G): the instance's address-space limit.")
+    String mem;
+
+    @Option(names = "--gpu", paramLabel = "GB", description = "GPU memory in gigabytes (0: no GPU); recorded in the name and the instance's environment.")
+    int gpu = 0;
+
+    @Option(names = "--version", paramLabel = "VERSION", description = "Version in the name (default: the image's label from ferry func package).")
+    String version;
+
+    @Option(names = "--host", paramLabel = "NAME", description = "Host part of the name (default: this machine's short host name).")
+    String host;
+
+    @Option(names = "--listen-host", paramLabel = "ADDR", description = "Address the instance listens on (default: ${DEFAULT-VALUE}).")
+    String listenHost = "127.0.0.1";
+
+    @Option(names = "--public-host", paramLabel = "NAME", description = "Host name clients use, for the URL shown (default: the listen address).")
+    String publicHost;
+
+    @Mixin PortRange ports = new PortRange();
+
+    @Override
+    int execute() throws Exception {
+      int[] r = ports.range();
+      var inst = instances(this, r[0], r[1]).up(store(), image, version, parseSize(mem), gpu,
+          host != null ? host : dev.ferry.globalfunc.Instances.shortHostName(), listenHost, publicHost != null ? publicHost : listenHost);
+      info("instance " + inst.name() + " serves " + inst.url() + "gfgo/");
+      out().println(inst.name());
+      return 0;
+    }
+  }
+
+  @Command(name = "ps", description = "Worker instances: name, image, port, state.")
+  static final class Ps extends BaseCommand {
+    @Override
+    int execute() throws Exception {
+      var list = instances(this, dev.ferry.globalfunc.Instances.FIRST_PORT, dev.ferry.globalfunc.Instances.LAST_PORT).ps();
+      if (json()) {
+        ArrayNode a = Json.array();
+        list.forEach(i -> a.addObject().put("name", i.name()).put("image", i.image()).put("version", i.version()).put("port", i.port()).put("url", i.url())
+            .put("memory", i.memoryBytes()).put("gpu", i.gpuGigabytes()).put("created", i.created()).put("state", i.state()));
+        out().println(Json.write(a));
+        return 0;
+      }
+      Table t = new Table("NAME", "IMAGE", "PORT", "STATE", "URL", "CREATED");
+      list.forEach(i -> t.add(i.name(), i.image(), Integer.toString(i.port()), i.state(), i.url(), i.created()));
+      t.print(out());
+      return 0;
+    }
+  }
+
+  @Command(name = "down", description = "Stop and delete instances and release their ports.")
+  static final class Down extends BaseCommand {
+    @Parameters(paramLabel = "NAME", arity = "1..*")
+    List<String> names;
+
+    @Override
+    int execute() throws Exception {
+      var inst = instances(this, dev.ferry.globalfunc.Instances.FIRST_PORT, dev.ferry.globalfunc.Instances.LAST_PORT);
+      for (String n : names) {
+        inst.down(n);
+        out().println(n);
+      }
       return 0;
     }
   }

@@ -1,6 +1,7 @@
 """Ferry GlobalFunc worker runtime.
 
 Started by Ferry as: python3 worker.py SOCKET_PATH [MEMORY_LIMIT_BYTES]
+In a worker image:    python3 worker.py --serve ROOT --listen HOST:PORT [--memory BYTES]
 
 Connects to the Unix domain socket SOCKET_PATH that Ferry listens on, and answers frames: a 4-byte
 big-endian length followed by that many bytes of UTF-8 JSON. The socket, not stdout, carries the
@@ -223,7 +224,91 @@ class Worker:
                                        "traceback": "", "phase": "load"}}
 
 
+def serve(argv):
+    """An instance in a worker image: the original design's server, POST /gfgo/ over the repository at ROOT.
+
+    ROOT is imported as one package (import GlobalFunc as funcs) and functions are found by getattr, as the
+    original GFGo did; answers and errors have the same shape as Ferry's gateway.
+    """
+    import argparse
+    import importlib
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    ap = argparse.ArgumentParser(prog="worker.py --serve")
+    ap.add_argument("root")
+    ap.add_argument("--listen", default="127.0.0.1:8000")
+    ap.add_argument("--memory", type=int, default=0)
+    ap.add_argument("--max-body", type=int, default=16 << 20)
+    opts = ap.parse_args(argv)
+    _limit_memory(opts.memory)
+    root = os.path.abspath(opts.root)
+    sys.path.insert(0, os.path.dirname(root))
+    funcs = importlib.import_module(os.path.basename(root))
+    host, _, port = opts.listen.rpartition(":")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _answer(self, status, body, content_type="application/json"):
+            data = body.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _fail(self, status, etype, message, phase, tb="", **extra):
+            err = {"type": etype, "message": message, "traceback": tb, "phase": phase}
+            err.update(extra)
+            self._answer(status, json.dumps({"ok": False, "error": err}, ensure_ascii=False))
+
+        def do_GET(self):
+            if self.path == "/":
+                self._answer(200, "GlobalFunc instance of %s; POST /gfgo/ {\"pack_func\", \"kwargs\"}\n" % root, "text/plain; charset=utf-8")
+            else:
+                self._fail(404, "NotFound", "no route GET " + self.path, "load")
+
+        def do_POST(self):
+            if self.path not in ("/gfgo/", "/gfgo"):
+                return self._fail(404, "NotFound", "no route POST " + self.path, "load")
+            size = int(self.headers.get("Content-Length") or 0)
+            if size > opts.max_body:
+                return self._fail(413, "PayloadTooLarge", "the body is larger than %d bytes" % opts.max_body, "load")
+            try:
+                body = json.loads(self.rfile.read(size) or b"{}")
+                pack, name = body["pack_func"].split(".")
+            except (ValueError, KeyError, AttributeError) as e:
+                return self._fail(400, "BadRequest", "the body needs \"pack_func\": \"Package.function\": %s" % e, "load")
+            try:
+                func = getattr(getattr(funcs, pack), name)
+            except AttributeError as e:
+                return self._fail(404, "NotFound", str(e), "load")
+            worker = Worker()
+            worker.func = func
+            try:
+                worker.signature = str(inspect.signature(func))
+            except (TypeError, ValueError):
+                worker.signature = "(...)"
+            answer = worker.call({"args": body.get("args"), "kwargs": body.get("kwargs")})
+            if answer["ok"]:
+                return self._answer(200, answer["result_json"])
+            err = answer["error"]
+            status = 400 if err.get("bad_arguments") else 500
+            self._answer(status, json.dumps({"ok": False, "error": err}, ensure_ascii=False))
+
+        def log_message(self, fmt, *args):
+            sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
+
+    server = ThreadingHTTPServer((host or "127.0.0.1", int(port)), Handler)
+    sys.stderr.write("serving %s on http://%s/\n" % (root, opts.listen))
+    sys.stderr.flush()
+    server.serve_forever()
+    return 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        return serve(sys.argv[2:])
     if len(sys.argv) < 2:
         sys.stderr.write("usage: worker.py SOCKET_PATH [MEMORY_LIMIT_BYTES]\n")
         return 2
