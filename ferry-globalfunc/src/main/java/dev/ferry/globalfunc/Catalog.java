@@ -71,6 +71,9 @@ public interface Catalog extends AutoCloseable {
   /** Ranked full-text search over names, docstrings and code of the heads. */
   List<SearchHit> search(String text, int limit) throws IOException;
 
+  /** {@code key -> version} of what the last scan of {@code branch} recorded in {@code space}. */
+  java.util.Map<String, String> headVersions(String space, String branch) throws IOException;
+
   /** Every key known in {@code space} (heads and aliases), for "did you mean". */
   List<String> keys(String space) throws IOException;
 

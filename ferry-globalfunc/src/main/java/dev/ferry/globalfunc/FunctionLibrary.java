@@ -36,17 +36,22 @@ public final class FunctionLibrary {
   public static List<Scanned> scan(FunctionRepository repo, Catalog catalog, String space, WorkerSettings settings) throws IOException {
     List<FunctionRecord> found = Scanner.scan(repo, space, settings);
     String branch = repo.branch();
-    Map<String, FunctionRecord> before = new HashMap<>();
-    for (FunctionRecord f : catalog.list(space, "", branch)) {
-      before.put(f.key(), f);
+    Map<String, String> before = new HashMap<>(catalog.headVersions(space, branch));
+    List<FunctionRecord> removed = new ArrayList<>();
+    java.util.Set<String> now = new java.util.HashSet<>();
+    found.forEach(f -> now.add(f.key()));
+    for (String k : new java.util.TreeSet<>(before.keySet())) {
+      if (!now.contains(k)) {
+        catalog.head(k).ifPresent(removed::add);
+      }
     }
     catalog.record(space, branch, found);
     List<Scanned> out = new ArrayList<>();
     for (FunctionRecord f : found) {
-      FunctionRecord old = before.remove(f.key());
-      out.add(new Scanned(f, old == null ? Change.NEW : old.sha256().equals(f.sha256()) ? Change.UNCHANGED : Change.CHANGED));
+      String old = before.get(f.key());
+      out.add(new Scanned(f, old == null ? Change.NEW : old.equals(f.sha256()) ? Change.UNCHANGED : Change.CHANGED));
     }
-    before.values().stream().sorted(java.util.Comparator.comparing(FunctionRecord::key)).forEach(f -> out.add(new Scanned(f, Change.REMOVED)));
+    removed.forEach(f -> out.add(new Scanned(f, Change.REMOVED)));
     return out;
   }
 

@@ -7,7 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -29,34 +31,91 @@ abstract class JdbcCatalog implements Catalog {
     return "?";
   }
 
-  /** Keeps the search index of the heads of space/branch in step after they were replaced (SQLite). */
-  void reindex(String space, String branch, List<FunctionRecord> heads) throws SQLException {}
+  /** Drops {@code keys} from the search index, before their heads are deleted or rewritten (SQLite). */
+  void unindex(List<String> keys) throws SQLException {}
+
+  /** Indexes {@code heads} for search, after they were written. */
+  abstract void index(List<FunctionRecord> heads) throws SQLException;
 
   abstract List<SearchHit> searchQuery(List<List<String>> terms, int limit) throws SQLException;
 
+  /** {@code key -> sha256} of the heads of {@code space} on {@code branch}. */
+  public synchronized Map<String, String> headVersions(String space, String branch) throws IOException {
+    try (PreparedStatement q = connection.prepareStatement("SELECT key, sha256 FROM functions WHERE space = ? AND branch = ?")) {
+      q.setString(1, space);
+      q.setString(2, branch);
+      Map<String, String> out = new HashMap<>();
+      try (ResultSet rs = q.executeQuery()) {
+        while (rs.next()) {
+          out.put(rs.getString(1), rs.getString(2));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw failure("read the heads of " + space, e);
+    }
+  }
+
+  /**
+   * Writes only what changed: heads whose content or time differ are rewritten (and re-indexed), heads no longer
+   * scanned are deleted, the rest are left alone; so a scan of an unchanged repository writes nothing.
+   */
   @Override
   public synchronized void record(String space, String branch, List<FunctionRecord> scanned) throws IOException {
     try {
+      Map<String, String> before = new HashMap<>();
+      try (PreparedStatement q = connection.prepareStatement("SELECT key, sha256, modified FROM functions WHERE space = ? AND branch = ?")) {
+        q.setString(1, space);
+        q.setString(2, branch);
+        try (ResultSet rs = q.executeQuery()) {
+          while (rs.next()) {
+            before.put(rs.getString(1), rs.getString(2) + " " + rs.getString(3));
+          }
+        }
+      }
+      List<FunctionRecord> changed = new ArrayList<>();
+      for (FunctionRecord f : scanned) {
+        if (!f.space().equals(space) || !f.branch().equals(branch)) {
+          throw new IllegalArgumentException(f.key() + " is not in " + space + " on branch " + branch);
+        }
+        String old = before.remove(f.key());
+        if (!(f.sha256() + " " + f.modified()).equals(old)) {
+          changed.add(f);
+        }
+      }
+      List<String> removed = new ArrayList<>(before.keySet());
+      if (changed.isEmpty() && removed.isEmpty()) {
+        return;
+      }
       transaction(
           () -> {
-            try (PreparedStatement del = connection.prepareStatement("DELETE FROM functions WHERE space = ? AND branch = ?")) {
-              del.setString(1, space);
-              del.setString(2, branch);
-              del.executeUpdate();
+            List<String> leaving = new ArrayList<>(removed);
+            changed.forEach(f -> leaving.add(f.key()));
+            unindex(leaving);
+            try (PreparedStatement del = connection.prepareStatement("DELETE FROM functions WHERE key = ?")) {
+              for (String k : removed) {
+                del.setString(1, k);
+                del.addBatch();
+              }
+              del.executeBatch();
             }
-            try (PreparedStatement ins = connection.prepareStatement(insertSql("functions", ", scanned_at", ", ?"))) {
+            StringBuilder set = new StringBuilder();
+            for (String c : (COLUMNS + ", scanned_at").split(", ")) {
+              if (!c.equals("key")) {
+                set.append(set.isEmpty() ? "" : ", ").append(c).append(" = excluded.").append(c);
+              }
+            }
+            try (PreparedStatement ins =
+                connection.prepareStatement(insertSql("functions", ", scanned_at", ", ?") + " ON CONFLICT (key) DO UPDATE SET " + set)) {
               String now = Instant.now().toString();
-              for (FunctionRecord f : scanned) {
-                if (!f.space().equals(space) || !f.branch().equals(branch)) {
-                  throw new IllegalArgumentException(f.key() + " is not in " + space + " on branch " + branch);
-                }
+              for (FunctionRecord f : changed) {
                 bind(ins, f);
                 ins.setString(15, now);
                 ins.addBatch();
               }
               ins.executeBatch();
             }
-            reindex(space, branch, scanned);
+            index(changed);
           });
     } catch (SQLException e) {
       throw failure("record the scan", e);

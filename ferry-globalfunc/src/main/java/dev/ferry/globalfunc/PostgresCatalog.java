@@ -88,7 +88,7 @@ final class PostgresCatalog extends JdbcCatalog {
   }
 
   @Override
-  void reindex(String space, String branch, List<FunctionRecord> heads) throws SQLException {
+  void index(List<FunctionRecord> heads) throws SQLException {
     try (PreparedStatement up =
         connection.prepareStatement(
             "UPDATE functions SET search = setweight(to_tsvector('simple', ?), 'A') || setweight(to_tsvector('simple', ?), 'B')"
@@ -109,8 +109,13 @@ final class PostgresCatalog extends JdbcCatalog {
     // Words are letters and digits only (SearchText), so they need no escaping inside the tsquery.
     String query =
         terms.stream()
-            .map(t -> t.size() == 1 ? "'" + t.get(0) + "':*" : "(" + t.stream().map(w -> "'" + w + "'").collect(Collectors.joining(" <-> ")) + ")")
+            .map(t -> t.size() == 1 ? "'" + t.get(0) + "'" : "(" + t.stream().map(w -> "'" + w + "'").collect(Collectors.joining(" <-> ")) + ")")
             .collect(Collectors.joining(" | "));
+    List<String> last = terms.get(terms.size() - 1);
+    if (last.size() == 1) {
+      // the last word is matched as a prefix (search as you type)
+      query = query + ":*";
+    }
     try (PreparedStatement q =
         connection.prepareStatement(
             "SELECT f.key, f.package, f.name, f.signature, f.docstring, f.sha256, ts_rank(f.search, q, 1) AS r"

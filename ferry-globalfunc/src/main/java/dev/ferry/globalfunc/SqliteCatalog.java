@@ -36,7 +36,8 @@ final class SqliteCatalog extends JdbcCatalog {
             "key TEXT NOT NULL, space TEXT NOT NULL, package TEXT NOT NULL, branch TEXT NOT NULL, name TEXT NOT NULL,"
                 + " code TEXT NOT NULL, sha256 TEXT NOT NULL, md5 TEXT NOT NULL, modified TEXT NOT NULL, lines INTEGER NOT NULL,"
                 + " signature TEXT NOT NULL, params TEXT NOT NULL, docstring TEXT NOT NULL, error TEXT NOT NULL";
-        s.execute("CREATE TABLE IF NOT EXISTS functions(" + cols + ", scanned_at TEXT NOT NULL, PRIMARY KEY (key))");
+        // id links a head to its row in the search index (the FTS rowid); an explicit INTEGER PRIMARY KEY never changes
+        s.execute("CREATE TABLE IF NOT EXISTS functions(id INTEGER PRIMARY KEY, " + cols + ", scanned_at TEXT NOT NULL, UNIQUE (key))");
         s.execute("CREATE INDEX IF NOT EXISTS functions_space ON functions(space, branch)");
         s.execute("CREATE TABLE IF NOT EXISTS versions(" + cols + ", created_at TEXT NOT NULL, PRIMARY KEY (key, sha256))");
         s.execute(
@@ -46,9 +47,9 @@ final class SqliteCatalog extends JdbcCatalog {
             "CREATE TABLE IF NOT EXISTS history(seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, sha256 TEXT NOT NULL,"
                 + " published_at TEXT NOT NULL, FOREIGN KEY (key, sha256) REFERENCES versions(key, sha256))");
         s.execute("CREATE INDEX IF NOT EXISTS history_key ON history(key, seq)");
-        s.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS functions_fts USING fts5(key UNINDEXED, space UNINDEXED, branch UNINDEXED,"
-                + " name, docstring, code, tokenize = 'unicode61')");
+        s.execute("CREATE VIRTUAL TABLE IF NOT EXISTS functions_fts USING fts5(name, docstring, code, tokenize = 'unicode61')");
+        // rank = bm25 with names weighing most, then docstrings, then code
+        s.execute("INSERT INTO functions_fts(functions_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')");
       }
       return new SqliteCatalog(c, file);
     } catch (SQLException e) {
@@ -57,21 +58,25 @@ final class SqliteCatalog extends JdbcCatalog {
   }
 
   @Override
-  void reindex(String space, String branch, List<FunctionRecord> heads) throws SQLException {
-    try (PreparedStatement del = connection.prepareStatement("DELETE FROM functions_fts WHERE space = ? AND branch = ?")) {
-      del.setString(1, space);
-      del.setString(2, branch);
-      del.executeUpdate();
+  void unindex(List<String> keys) throws SQLException {
+    try (PreparedStatement del = connection.prepareStatement("DELETE FROM functions_fts WHERE rowid = (SELECT id FROM functions WHERE key = ?)")) {
+      for (String k : keys) {
+        del.setString(1, k);
+        del.addBatch();
+      }
+      del.executeBatch();
     }
+  }
+
+  @Override
+  void index(List<FunctionRecord> heads) throws SQLException {
     try (PreparedStatement ins =
-        connection.prepareStatement("INSERT INTO functions_fts(key, space, branch, name, docstring, code) VALUES (?, ?, ?, ?, ?, ?)")) {
+        connection.prepareStatement("INSERT INTO functions_fts(rowid, name, docstring, code) VALUES ((SELECT id FROM functions WHERE key = ?), ?, ?, ?)")) {
       for (FunctionRecord f : heads) {
         ins.setString(1, f.key());
-        ins.setString(2, space);
-        ins.setString(3, branch);
-        ins.setString(4, SearchText.index(f.packageName() + " " + f.name()));
-        ins.setString(5, SearchText.index(f.docstring()));
-        ins.setString(6, SearchText.index(f.code()));
+        ins.setString(2, SearchText.index(f.packageName() + " " + f.name()));
+        ins.setString(3, SearchText.index(f.docstring()));
+        ins.setString(4, SearchText.index(f.code()));
         ins.addBatch();
       }
       ins.executeBatch();
@@ -80,16 +85,20 @@ final class SqliteCatalog extends JdbcCatalog {
 
   @Override
   List<SearchHit> searchQuery(List<List<String>> terms, int limit) throws SQLException {
-    // Any word may match (OR), each as a prefix; bm25 ranks documents matching more and rarer words first.
+    // Any word may match (OR), the last one as a prefix (search as you type); bm25 ranks documents matching more
+    // and rarer words first. The ranked, limited rowids are found in the index alone, then joined.
     String match =
         terms.stream()
-            .map(t -> t.size() == 1 ? quote(t.get(0)) + "*" : t.stream().map(SqliteCatalog::quote).collect(Collectors.joining(" + ")))
+            .map(t -> t.size() == 1 ? quote(t.get(0)) : t.stream().map(SqliteCatalog::quote).collect(Collectors.joining(" + ")))
             .collect(Collectors.joining(" OR "));
+    if (terms.get(terms.size() - 1).size() == 1) {
+      match = match + "*";
+    }
     try (PreparedStatement q =
         connection.prepareStatement(
-            "SELECT f.key, f.package, f.name, f.signature, f.docstring, f.sha256, bm25(functions_fts, 0, 0, 0, 10.0, 4.0, 1.0) AS r"
-                + " FROM functions_fts JOIN functions f ON f.key = functions_fts.key"
-                + " WHERE functions_fts MATCH ? ORDER BY r LIMIT ?")) {
+            "SELECT f.key, f.package, f.name, f.signature, f.docstring, f.sha256, m.r FROM"
+                + " (SELECT rowid AS id, rank AS r FROM functions_fts WHERE functions_fts MATCH ? ORDER BY rank LIMIT ?) m"
+                + " JOIN functions f ON f.id = m.id ORDER BY m.r")) {
       q.setString(1, match);
       q.setInt(2, limit);
       List<SearchHit> out = new ArrayList<>();
