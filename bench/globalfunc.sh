@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # GlobalFunc: Ferry's gateway against the original design's server, and GlobalFunc's own figures.
 #
-#   bench/globalfunc.sh            # DURATION=10 CONNS=16 THREADS=2 FERRY_PORT=8611 TORNADO_PORT=8612 WORK=/tmp/ferry-bench-gf
+#   bench/globalfunc.sh            # DURATION=10 CONNS='4 16' THREADS=2 FERRY_PORT=8611 TORNADO_PORT=8612 WORK=/tmp/ferry-bench-gf
 #
 # 1. gateway: wrk (same client, same connections, DURATION seconds, after a warm-up) POSTs
 #    {"pack_func": "Bench.trivial", "kwargs": {"x": 1}} to /gfgo/ of
@@ -21,7 +21,7 @@ bench_require wrk git
 PY=${PYTHON:-/usr/bin/python3}
 "$PY" -c 'import tornado' 2>/dev/null || { echo "bench: python3-tornado is not installed for $PY" >&2; exit 2; }
 export FERRY_PYTHON=$PY
-DURATION=${DURATION:-10}; CONNS=${CONNS:-16}; THREADS=${THREADS:-2}
+DURATION=${DURATION:-10}; CONNS=${CONNS:-4 16}; THREADS=${THREADS:-2}
 FP=${FERRY_PORT:-8611}; TP=${TORNADO_PORT:-8612}
 W=${WORK:-/tmp/ferry-bench-gf}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -74,9 +74,9 @@ wrk.method = "POST"
 wrk.body = '{"pack_func": "Bench.trivial", "kwargs": {"x": 1}}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-run_wrk() {  # PORT -> "rps p50_ms p99_ms"
-  wrk -t"$THREADS" -c"$CONNS" -d2s -s "$W/post.lua" "http://127.0.0.1:$1/gfgo/" >/dev/null  # warm-up
-  wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -s "$W/post.lua" "http://127.0.0.1:$1/gfgo/" > "$W/wrk.$1"
+run_wrk() {  # PORT CONNS -> "rps p50_ms p99_ms non2xx"
+  wrk -t"$THREADS" -c"$2" -d2s -s "$W/post.lua" "http://127.0.0.1:$1/gfgo/" >/dev/null  # warm-up
+  wrk -t"$THREADS" -c"$2" -d"${DURATION}s" --latency -s "$W/post.lua" "http://127.0.0.1:$1/gfgo/" > "$W/wrk.$1"
   awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
@@ -85,20 +85,22 @@ run_wrk() {  # PORT -> "rps p50_ms p99_ms"
     /Non-2xx/ { bad = $NF }
     END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, bad + 0 }' "$W/wrk.$1"
 }
-echo
-echo "## 1. POST /gfgo/ of a trivial function: wrk -t$THREADS -c$CONNS -d${DURATION}s (load: $(bench_load))"
-read -r frps fp50 fp99 fbad < <(run_wrk "$FP")
-read -r trps tp50 tp99 tbad < <(run_wrk "$TP")
-printf '%-34s %10s %10s %10s %8s\n' server "req/s" "p50 ms" "p99 ms" non-2xx
-printf '%-34s %10s %10s %10s %8s\n' "ferry func serve (4 workers)" "$frps" "$fp50" "$fp99" "$fbad"
-printf '%-34s %10s %10s %10s %8s\n' "tornado (original server.py)" "$trps" "$tp50" "$tp99" "$tbad"
-awk -v f="$frps" -v t="$trps" -v fp="$fp50" -v tp="$tp50" 'BEGIN { printf "ratio: throughput ferry/tornado = %.2fx, p50 ferry/tornado = %.2f\n", f / t, fp / tp }'
+for c in $CONNS; do
+  echo
+  echo "## 1. POST /gfgo/ of a trivial function: wrk -t$THREADS -c$c -d${DURATION}s (load: $(bench_load))"
+  read -r frps fp50 fp99 fbad < <(run_wrk "$FP" "$c")
+  read -r trps tp50 tp99 tbad < <(run_wrk "$TP" "$c")
+  printf '%-34s %10s %10s %10s %8s\n' server "req/s" "p50 ms" "p99 ms" non-2xx
+  printf '%-34s %10s %10s %10s %8s\n' "ferry func serve (4 workers)" "$frps" "$fp50" "$fp99" "$fbad"
+  printf '%-34s %10s %10s %10s %8s\n' "tornado (original server.py)" "$trps" "$tp50" "$tp99" "$tbad"
+  awk -v f="$frps" -v t="$trps" -v fp="$fp50" -v tp="$tp50" 'BEGIN { printf "ratio: throughput ferry/tornado = %.2fx, p50 ferry/tornado = %.2f\n", f / t, fp / tp }'
+done
 cleanup; pids=()
 
 CP="$(ls "$ROOT"/ferry-cli/target/ferry-cli-*.jar | grep -v sources | head -1):$(ls "$ROOT"/ferry-cli/target/lib/*.jar | tr '\n' ':')"
 echo
 echo "## 2. Java <-> Python through a warm worker, 20000 round trips (load: $(bench_load))"
-"$JAVA" -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" roundtrip 20000 "$W/catalog.db"
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" roundtrip 20000 "$W/catalog.db"
 
 echo
 echo "## 3. scan of 10,000 functions (20 packages x 500 files) (load: $(bench_load))"
@@ -117,10 +119,10 @@ for p in range(20):
             f.write('import json\n\ndef %s(value=None, scale=1.0, label="%s"):\n    """%s the %s of a %s, scaled."""\n    return {"label": label, "value": value, "scale": scale}\n'
                     % (name, name, name.split("_")[0].capitalize(), name.split("_")[1], rnd.choice(nouns)))
 PYEOF
-"$JAVA" -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" scan "$B" "$W/big.db"
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" scan "$B" "$W/big.db"
 /usr/bin/time -f 'ferry func scan (CLI, JVM start-up included, into an existing catalog): %e s' "${FERRY[@]}" -q func scan --repo "$B" --catalog "$W/big-cli.db" >/dev/null
 /usr/bin/time -f 'ferry func scan again (nothing changed): %e s' "${FERRY[@]}" -q func scan --repo "$B" --catalog "$W/big-cli.db" >/dev/null
 
 echo
 echo "## 4. search over 10,000 functions (load: $(bench_load))"
-"$JAVA" -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" search "$W/big.db" 2000
+"$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" "$ROOT/bench/GlobalFuncBench.java" search "$W/big.db" 2000

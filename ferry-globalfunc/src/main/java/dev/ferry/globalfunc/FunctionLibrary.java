@@ -34,9 +34,14 @@ public final class FunctionLibrary {
    * what is new, changed, unchanged and removed. Removed functions have the previous head as their record.
    */
   public static List<Scanned> scan(FunctionRepository repo, Catalog catalog, String space, WorkerSettings settings) throws IOException {
-    List<FunctionRecord> found = Scanner.scan(repo, space, settings);
     String branch = repo.branch();
-    Map<String, String> before = new HashMap<>(catalog.headVersions(space, branch));
+    Map<String, FunctionRecord> known = new HashMap<>();
+    for (FunctionRecord f : catalog.list(space, "", branch)) {
+      known.put(f.key(), f);
+    }
+    List<FunctionRecord> found = Scanner.scan(repo, space, settings, known);
+    Map<String, String> before = new HashMap<>();
+    known.forEach((k, f) -> before.put(k, f.sha256()));
     List<FunctionRecord> removed = new ArrayList<>();
     java.util.Set<String> now = new java.util.HashSet<>();
     found.forEach(f -> now.add(f.key()));

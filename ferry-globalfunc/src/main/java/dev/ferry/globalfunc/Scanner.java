@@ -28,9 +28,29 @@ public final class Scanner {
 
   /** Scans every package of {@code repo} on its current branch into {@code space}. */
   public static List<FunctionRecord> scan(FunctionRepository repo, String space, WorkerSettings settings) throws IOException {
+    return scan(repo, space, settings, java.util.Map.of());
+  }
+
+  /**
+   * Scans like {@link #scan(FunctionRepository, String, WorkerSettings)}, reusing what {@code known} (by key) says
+   * about files whose content hash it already has: only new and changed files go through Python.
+   */
+  public static List<FunctionRecord> scan(FunctionRepository repo, String space, WorkerSettings settings, java.util.Map<String, FunctionRecord> known)
+      throws IOException {
     String branch = repo.branch();
-    List<FunctionRepository.SourceFile> files = repo.sources();
-    List<FunctionRecord> out = new ArrayList<>(files.size());
+    List<FunctionRepository.SourceFile> all = repo.sources();
+    List<FunctionRecord> out = new ArrayList<>(all.size());
+    List<FunctionRepository.SourceFile> files = new ArrayList<>();
+    for (FunctionRepository.SourceFile f : all) {
+      String key = FunctionKeys.key(space, f.packageName(), branch, f.name());
+      FunctionRecord k = known.get(key);
+      if (k != null && k.sha256().equals(hex("SHA-256", f.code()))) {
+        out.add(new FunctionRecord(key, space, f.packageName(), branch, f.name(), k.code(), k.sha256(), k.md5(), f.modified().toInstant().toString(),
+            k.lines(), k.signature(), k.params(), k.docstring(), k.error()));
+      } else {
+        files.add(f);
+      }
+    }
     if (files.isEmpty()) {
       return out;
     }

@@ -17,7 +17,6 @@ Answers: {"ok": true, ...} or {"ok": false, "error": {"type", "message", "traceb
 """
 
 import ast
-import contextlib
 import inspect
 import io
 import json
@@ -138,7 +137,18 @@ def inspect_source(name, code):
 class Worker:
     def __init__(self):
         self.func = None
+        self.sig = None
         self.signature = None
+        self.out = io.StringIO()
+
+    def _fits(self, args, kwargs):
+        if self.sig is None:
+            return True
+        try:
+            self.sig.bind(*args, **kwargs)
+            return True
+        except TypeError:
+            return False
 
     def load(self, req):
         package = req["package"]
@@ -168,9 +178,10 @@ class Worker:
             return _error("load", e)
         self.func = func
         try:
-            self.signature = str(inspect.signature(func))
+            self.sig = inspect.signature(func)
+            self.signature = str(self.sig)
         except (TypeError, ValueError):
-            self.signature = "(...)"
+            self.sig, self.signature = None, "(...)"
         return {"ok": True, "signature": self.signature}
 
     def call(self, req):
@@ -179,25 +190,28 @@ class Worker:
                                            "traceback": "", "phase": "load"}}
         args = req.get("args") or []
         kwargs = req.get("kwargs") or {}
+        out = self.out
+        out.seek(0)
+        out.truncate()
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
         try:
-            inspect.signature(self.func).bind(*args, **kwargs)
-        except TypeError as e:
-            answer = _error("run", e, signature=self.signature, bad_arguments=True)
-            answer["error"]["traceback"] = ""
-            return answer
-        except ValueError:
-            pass
-        out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                result = self.func(*args, **kwargs)
-                if inspect.iscoroutine(result):
-                    import asyncio
-                    result = asyncio.run(result)
+            result = self.func(*args, **kwargs)
+            if inspect.iscoroutine(result):
+                import asyncio
+                result = asyncio.run(result)
         except BaseException as e:  # noqa: B036 - SystemExit and KeyboardInterrupt in a function are its errors
+            sys.stdout, sys.stderr = saved
+            if isinstance(e, TypeError) and not self._fits(args, kwargs):
+                # the arguments did not fit the signature (checked only on failure, to keep calls fast)
+                answer = _error("run", e, signature=self.signature, bad_arguments=True)
+                answer["error"]["traceback"] = ""
+                return answer
             answer = _error("run", e)
             answer["stdout"] = out.getvalue()
             return answer
+        finally:
+            sys.stdout, sys.stderr = saved
         try:
             text = json.dumps(result, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
         except (TypeError, ValueError) as e:
@@ -245,6 +259,8 @@ def serve(argv):
     sys.path.insert(0, os.path.dirname(root))
     funcs = importlib.import_module(os.path.basename(root))
     host, _, port = opts.listen.rpartition(":")
+    # output capture swaps sys.stdout, which is per process: one call at a time, like the original single-process server
+    calls = __import__("threading").Lock()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -286,10 +302,12 @@ def serve(argv):
             worker = Worker()
             worker.func = func
             try:
-                worker.signature = str(inspect.signature(func))
+                worker.sig = inspect.signature(func)
+                worker.signature = str(worker.sig)
             except (TypeError, ValueError):
                 worker.signature = "(...)"
-            answer = worker.call({"args": body.get("args"), "kwargs": body.get("kwargs")})
+            with calls:
+                answer = worker.call({"args": body.get("args"), "kwargs": body.get("kwargs")})
             if answer["ok"]:
                 return self._answer(200, answer["result_json"])
             err = answer["error"]
