@@ -111,8 +111,7 @@ final class PostgresCatalog extends JdbcCatalog {
         terms.stream()
             .map(t -> t.size() == 1 ? "'" + t.get(0) + "'" : "(" + t.stream().map(w -> "'" + w + "'").collect(Collectors.joining(" <-> ")) + ")")
             .collect(Collectors.joining(" | "));
-    List<String> last = terms.get(terms.size() - 1);
-    if (last.size() == 1) {
+    if (SearchText.prefixLast(terms)) {
       // the last word is matched as a prefix (search as you type)
       query = query + ":*";
     }

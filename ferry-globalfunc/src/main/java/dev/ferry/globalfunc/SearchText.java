@@ -78,4 +78,13 @@ final class SearchText {
   private static boolean isHan(int cp) {
     return Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN;
   }
+
+  /**
+   * Whether the last word of a query is matched as a prefix (search as you type): only words of three or more
+   * characters that are not numbers, since shorter prefixes expand to a large part of the vocabulary.
+   */
+  static boolean prefixLast(List<List<String>> terms) {
+    List<String> last = terms.get(terms.size() - 1);
+    return last.size() == 1 && last.get(0).length() >= 3 && !last.get(0).chars().allMatch(Character::isDigit);
+  }
 }

@@ -50,6 +50,8 @@ final class SqliteCatalog extends JdbcCatalog {
         s.execute("CREATE VIRTUAL TABLE IF NOT EXISTS functions_fts USING fts5(name, docstring, code, tokenize = 'unicode61')");
         // rank = bm25 with names weighing most, then docstrings, then code
         s.execute("INSERT INTO functions_fts(functions_fts, rank) VALUES ('rank', 'bm25(10.0, 4.0, 1.0)')");
+        // per-word document counts, to leave out words that nearly every function has
+        s.execute("CREATE VIRTUAL TABLE IF NOT EXISTS functions_vocab USING fts5vocab(functions_fts, row)");
       }
       return new SqliteCatalog(c, file);
     } catch (SQLException e) {
@@ -84,14 +86,26 @@ final class SqliteCatalog extends JdbcCatalog {
   }
 
   @Override
-  List<SearchHit> searchQuery(List<List<String>> terms, int limit) throws SQLException {
+  List<SearchHit> searchQuery(List<List<String>> allTerms, int limit) throws SQLException {
+    // Words found in more than half of all functions (value, json, return …) weigh almost nothing in bm25 but make
+    // it score every row; like stop words they are left out when the query has other words.
+    List<List<String>> terms = new ArrayList<>();
+    long total = count("SELECT max(id) FROM functions"); // O(1), and close enough for "more than half"
+    for (List<String> t : allTerms) {
+      if (t.size() > 1 || count("SELECT doc FROM functions_vocab WHERE term = '" + t.get(0) + "'") * 2 <= total) {
+        terms.add(t);
+      }
+    }
+    if (terms.isEmpty() || (SearchText.prefixLast(allTerms) && !terms.contains(allTerms.get(allTerms.size() - 1)))) {
+      terms = allTerms;
+    }
     // Any word may match (OR), the last one as a prefix (search as you type); bm25 ranks documents matching more
     // and rarer words first. The ranked, limited rowids are found in the index alone, then joined.
     String match =
         terms.stream()
             .map(t -> t.size() == 1 ? quote(t.get(0)) : t.stream().map(SqliteCatalog::quote).collect(Collectors.joining(" + ")))
             .collect(Collectors.joining(" OR "));
-    if (terms.get(terms.size() - 1).size() == 1) {
+    if (SearchText.prefixLast(terms)) {
       match = match + "*";
     }
     try (PreparedStatement q =
@@ -117,6 +131,13 @@ final class SqliteCatalog extends JdbcCatalog {
         }
       }
       return out;
+    }
+  }
+
+  /** A single number from {@code sql}; words are letters and digits only (SearchText), safe inside quotes. */
+  private long count(String sql) throws SQLException {
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      return rs.next() ? rs.getLong(1) : 0;
     }
   }
 
