@@ -50,7 +50,7 @@ class FunctionLibraryIT {
   void scan_recordsEveryFunctionFile_withHashesLinesSignatureAndDocstring_skippingPrivateFiles() throws Exception {
     Map<String, FunctionLibrary.Scanned> s = scan();
     assertThat(s.keySet()).containsExactlyInAnyOrder(
-        "Base.inverse_time_str", "Base.to_pickle", "Base.greet", "Base.boom", "Base.broken", "Base.slow", "Base.crash", "Base.make_set", "Base.hog", "Tools.add");
+        "Base.inverse_time_str", "Base.to_pickle", "Base.greet", "Base.boom", "Base.broken", "Base.slow", "Base.crash", "Base.make_set", "Base.hog", "Tools.add", "Tools.add_twice");
     FunctionRecord f = s.get("Base.inverse_time_str").function();
     byte[] code = SeedRepository.INVERSE_TIME_STR.getBytes(StandardCharsets.UTF_8);
     assertThat(f.key()).isEqualTo("sp_GlobalFunc.Base_master.inverse_time_str");
@@ -89,7 +89,7 @@ class FunctionLibraryIT {
   void publish_isImmutableByHash_movesTheAlias_andRefusesCodeThatDoesNotLoad() throws Exception {
     String key = "sp_GlobalFunc.Tools_master.add";
     List<PublishResult> first = FunctionLibrary.publish(repo, catalog, FunctionKeys.DEFAULT_SPACE, settings, List.of("Tools"));
-    assertThat(first).extracting(PublishResult::key).containsExactly(key);
+    assertThat(first).extracting(PublishResult::key).containsExactly(key, "sp_GlobalFunc.Tools_master.add_twice");
     String v1 = first.get(0).sha256();
     Files.writeString(repo.root().resolve("Tools/add.py"), "def add(a, b):\n    return b + a\n");
     PublishResult second = FunctionLibrary.publish(repo, catalog, FunctionKeys.DEFAULT_SPACE, settings, List.of("Tools.add")).get(0);
@@ -138,7 +138,7 @@ class FunctionLibraryIT {
     assertThat(Files.readString(out.resolve("Base/__init__.py"))).isEqualTo("from .greet import greet\nfrom .to_pickle import to_pickle\n");
 
     FunctionRepository.writeInit(repo.root().resolve("Tools"));
-    assertThat(Files.readString(repo.root().resolve("Tools/__init__.py"))).isEqualTo("from .add import add\n");
+    assertThat(Files.readString(repo.root().resolve("Tools/__init__.py"))).isEqualTo("from .add import add\nfrom .add_twice import add_twice\n");
     // the restored package imports in plain Python, as the original notes used it
     Process p = new ProcessBuilder("python3", "-c", "import Base; print(Base.greet('x'))").directory(out.toFile()).redirectErrorStream(true).start();
     assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).endsWith("hello x!\n");

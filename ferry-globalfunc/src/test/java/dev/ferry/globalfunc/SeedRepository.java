@@ -56,6 +56,7 @@ final class SeedRepository {
     m.put("Base/make_set.py", "def make_set():\n    return {1, 2}\n");
     m.put("Base/hog.py", "def hog(megabytes=1):\n    block = bytearray(megabytes * 1024 * 1024)\n    return len(block)\n");
     m.put("Tools/add.py", "def add(a, b):\n    \"\"\"Add two numbers.\"\"\"\n    return a + b\n");
+    m.put("Tools/add_twice.py", "from .add import add\n\ndef add_twice(a, b):\n    return add(add(a, b), b)\n");
     m.put("Tools/_helper.py", "def _helper():\n    return 0\n");
     m.put("Tools/README.md", "not a function\n");
     m.put("_private/hidden.py", "def hidden():\n    return 0\n");

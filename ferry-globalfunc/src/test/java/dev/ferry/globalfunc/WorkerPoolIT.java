@@ -153,6 +153,15 @@ class WorkerPoolIT {
   }
 
   @Test
+  void importPath_letsAFunctionImportItsSiblings() throws Exception {
+    assertThatThrownBy(() -> call("Tools.add_twice", "{\"a\": 1, \"b\": 2}"))
+        .isInstanceOfSatisfying(FunctionException.class, e -> assertThat(e.phase()).isEqualTo(FunctionException.Phase.LOAD));
+    invoker.close();
+    invoker = invoker(SeedRepository.settings().withImportPath(java.util.Optional.of(tmp.resolve("GlobalFunc"))));
+    assertThat(call("Tools.add_twice", "{\"a\": 1, \"b\": 2}").resultJson()).isEqualTo("5");
+  }
+
+  @Test
   void minWarm_startsWorkersBeforeTheFirstCall_andPinnedVersionsStayCallable() throws Exception {
     invoker.close();
     invoker = invoker(SeedRepository.settings().withPool(2, 2, 4));
