@@ -36,6 +36,7 @@ public final class Invoker implements AutoCloseable {
   private final String defaultBranch;
   private final Map<String, Cached> resolved = new ConcurrentHashMap<>();
   private final Map<String, WorkerPool> pools = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ScheduledExecutorService reaper;
 
   public Invoker(Catalog catalog, WorkerSettings settings, Metrics metrics, String defaultSpace, String defaultBranch) {
     this.catalog = catalog;
@@ -43,6 +44,36 @@ public final class Invoker implements AutoCloseable {
     this.metrics = metrics;
     this.defaultSpace = defaultSpace;
     this.defaultBranch = defaultBranch;
+    this.reaper = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "ferry-pool-reaper");
+      t.setDaemon(true);
+      return t;
+    });
+    reaper.scheduleWithFixedDelay(() -> reap(System.nanoTime() - POOL_IDLE_NANOS), 30, 30, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /** Pools of versions that no alias points at are closed after this long without calls (pinned callers come back). */
+  static final long POOL_IDLE_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
+  /**
+   * Closes the pools idle since {@code cutoff} whose version is not what an alias resolved to last: after a publish
+   * the old version's workers go, the current version's warm workers stay.
+   */
+  int reap(long cutoff) {
+    java.util.Set<String> current = new java.util.HashSet<>();
+    resolved.forEach((k, c) -> {
+      if (k.endsWith("@")) { // alias resolutions (no pinned version)
+        current.add(c.function().key() + "@" + c.function().sha256());
+      }
+    });
+    int n = 0;
+    for (Map.Entry<String, WorkerPool> e : pools.entrySet()) {
+      if (!current.contains(e.getKey()) && e.getValue().closeIfIdleSince(cutoff)) {
+        pools.remove(e.getKey(), e.getValue());
+        n++;
+      }
+    }
+    return n;
   }
 
   public Catalog catalog() {
@@ -164,7 +195,13 @@ public final class Invoker implements AutoCloseable {
       throw new FunctionException(500, "LoadError", function.key() + " cannot be loaded: " + function.error(), FunctionException.Phase.LOAD);
     }
     long start = System.nanoTime();
-    WorkerPool pool = pools.computeIfAbsent(function.key() + "@" + function.sha256(), k -> new WorkerPool(function, settings, metrics));
+    String poolKey = function.key() + "@" + function.sha256();
+    WorkerPool pool = pools.computeIfAbsent(poolKey, k -> new WorkerPool(function, settings, metrics));
+    if (pool.closed()) {
+      // reaped between the lookup and now: a fresh pool serves the call
+      pools.remove(poolKey, pool);
+      pool = pools.computeIfAbsent(poolKey, k -> new WorkerPool(function, settings, metrics));
+    }
     try {
       JsonNode answer = pool.call(args, kwargs);
       long nanos = System.nanoTime() - start;
@@ -189,6 +226,7 @@ public final class Invoker implements AutoCloseable {
 
   @Override
   public void close() {
+    reaper.shutdownNow();
     pools.values().forEach(WorkerPool::close);
     pools.clear();
   }

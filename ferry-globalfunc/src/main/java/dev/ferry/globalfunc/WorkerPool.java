@@ -33,6 +33,7 @@ public final class WorkerPool implements AutoCloseable {
   private boolean closed;
   /** A load failure is a property of the (immutable) code: remembered so each call does not start a worker for it. */
   private volatile FunctionException loadFailure;
+  private volatile long lastUsed = System.nanoTime();
 
   WorkerPool(FunctionRecord function, WorkerSettings settings, Metrics metrics) {
     this.function = function;
@@ -84,6 +85,7 @@ public final class WorkerPool implements AutoCloseable {
    * @throws FunctionException with the envelope and HTTP status of the failure
    */
   public JsonNode call(JsonNode args, JsonNode kwargs) throws FunctionException {
+    lastUsed = System.nanoTime();
     if (loadFailure != null) {
       throw loadFailure;
     }
@@ -279,6 +281,30 @@ public final class WorkerPool implements AutoCloseable {
       details.put("stdout", answer.path("stdout").asText());
     }
     return new FunctionException(status, e.path("type").asText("Error"), e.path("message").asText(), e.path("traceback").asText(), phase, details);
+  }
+
+  /** Whether the pool is closed (a call on it is refused with 503 ShuttingDown). */
+  boolean closed() {
+    lock.lock();
+    try {
+      return closed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Closes the pool if no call came since {@code cutoff} ({@link System#nanoTime()}) and none is running. */
+  boolean closeIfIdleSince(long cutoff) {
+    lock.lock();
+    try {
+      if (closed || lastUsed - cutoff > 0 || queued > 0 || idle.size() != live) {
+        return false;
+      }
+    } finally {
+      lock.unlock();
+    }
+    close();
+    return true;
   }
 
   /** Stops every worker; calls waiting are refused. */

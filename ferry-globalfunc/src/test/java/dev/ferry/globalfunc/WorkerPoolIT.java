@@ -153,6 +153,23 @@ class WorkerPoolIT {
   }
 
   @Test
+  void reap_closesIdlePoolsOfVersionsNoAliasPointsAt_andTheyComeBackWhenCalled() throws Exception {
+    FunctionRecord v1 = invoker.resolve("Tools.add", null, null);
+    String code = "def add(a, b):\n    return a - b\n";
+    byte[] b = code.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    catalog.publish(List.of(new FunctionRecord(v1.key(), v1.space(), v1.packageName(), v1.branch(), v1.name(), code, Scanner.hex("SHA-256", b),
+        Scanner.hex("MD5", b), v1.modified(), 2, v1.signature(), v1.params(), "", "")));
+    assertThat(invoker.call(v1, "[5, 3]", "").resultJson()).isEqualTo("8");
+    Thread.sleep(1100); // the alias cache lives a second
+    FunctionRecord v2 = invoker.resolve("Tools.add", null, null);
+    assertThat(invoker.call(v2, "[5, 3]", "").resultJson()).isEqualTo("2");
+    assertThat(invoker.pools()).hasSize(2);
+    assertThat(invoker.reap(System.nanoTime())).isEqualTo(1);
+    assertThat(invoker.pools().values()).extracting(p -> p.function().sha256()).containsExactly(v2.sha256());
+    assertThat(invoker.call(invoker.resolve("Tools.add", v1.sha256().substring(0, 8), null), "[5, 3]", "").resultJson()).isEqualTo("8");
+  }
+
+  @Test
   void importPath_letsAFunctionImportItsSiblings() throws Exception {
     assertThatThrownBy(() -> call("Tools.add_twice", "{\"a\": 1, \"b\": 2}"))
         .isInstanceOfSatisfying(FunctionException.class, e -> assertThat(e.phase()).isEqualTo(FunctionException.Phase.LOAD));
