@@ -90,6 +90,26 @@ class FuncCommandIT {
   }
 
   @Test
+  void postgresCatalog_selectedByUrl_publishSearchCall() throws Exception {
+    try (dev.ferry.testing.Postgres pg = dev.ferry.testing.Postgres.start()) {
+      String[] cat = {"--catalog", pg.url()};
+      Cli.Run pub = ferry.ok(concat(args("func", "publish"), cat));
+      assertThat(pub.out()).contains("sp_GlobalFunc.Base_master.echo").contains("(new)");
+      assertThat(pub.err()).contains("postgresql://postgres@127.0.0.1:").doesNotContain(pg.url());
+      assertThat(ferry.ok(concat(args("func", "search", "give"), cat)).out()).contains("sp_GlobalFunc.Base_master.echo");
+      assertThat(ferry.ok(concat(args("func", "call", "Base.echo", "--kw", "value=7"), cat)).out().strip()).isEqualTo("{\"x\":7}");
+      // the embedded catalog of the same store knows nothing of it
+      assertThat(ferry.run(args("func", "call", "Base.echo")).exitCode()).isEqualTo(2);
+    }
+  }
+
+  static String[] concat(String[] a, String[] b) {
+    String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    return all;
+  }
+
+  @Test
   void badInput_oneLineAndNonZeroExit() {
     Cli.Run notRepo = ferry.run("func", "scan", "--repo", tmp.toString());
     assertThat(notRepo.exitCode()).isEqualTo(1);

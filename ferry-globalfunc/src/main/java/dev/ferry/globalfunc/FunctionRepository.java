@@ -50,15 +50,17 @@ public final class FunctionRepository implements AutoCloseable {
       throw new IOException(root + " is not a git repository (no .git); run 'git init' there or pass --repo DIR");
     }
     Repository r = new FileRepositoryBuilder().setWorkTree(root.toFile()).setGitDir(root.resolve(".git").toFile()).setMustExist(true).build();
-    return new FunctionRepository(root, new Git(r));
+    // Git.wrap does not close what it wraps; close() closes the repository itself, once, for both ways of opening
+    return new FunctionRepository(root, Git.wrap(r));
   }
 
   /** Creates a git repository at {@code dir} (and the directory) with {@code branch} as its first branch. */
   public static FunctionRepository create(Path dir, String branch) throws IOException {
     try {
       Files.createDirectories(dir);
-      Git g = Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call();
-      return new FunctionRepository(dir.toAbsolutePath().normalize(), g);
+      // created, closed, and opened again, so that one code path owns the repository
+      Git.init().setDirectory(dir.toFile()).setInitialBranch(branch).call().close();
+      return open(dir);
     } catch (GitAPIException e) {
       throw new IOException("could not create a git repository at " + dir + ": " + e.getMessage(), e);
     }
@@ -187,6 +189,5 @@ public final class FunctionRepository implements AutoCloseable {
   @Override
   public void close() {
     git.getRepository().close();
-    git.close();
   }
 }

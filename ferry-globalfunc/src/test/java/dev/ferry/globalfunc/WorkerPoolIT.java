@@ -137,8 +137,10 @@ class WorkerPoolIT {
       for (int i = 0; i < 3; i++) {
         running.add(pool.submit(() -> invoker.call(slow, "", "{\"seconds\": 1.5}").resultJson()));
       }
-      WorkerPool p = invoker.pools().values().stream().filter(x -> x.function().name().equals("slow")).findFirst().orElseThrow();
-      while (p.queued() < 1) {
+      // the calls run on other threads: wait until their pool exists and one of them queues
+      WorkerPool p = null;
+      while (p == null || p.queued() < 1) {
+        p = invoker.pools().values().stream().filter(x -> x.function().name().equals("slow")).findFirst().orElse(null);
         Thread.sleep(5);
       }
       assertThatThrownBy(() -> invoker.call(slow, "", "{\"seconds\": 0}"))
