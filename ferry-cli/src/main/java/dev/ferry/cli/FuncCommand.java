@@ -61,6 +61,10 @@ import picocli.CommandLine.Parameters;
 final class FuncCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** -h/--help on {@code func} and, inherited, on every {@code func} verb (whose own --version means a version). */
+  @Option(names = {"-h", "--help"}, usageHelp = true, scope = picocli.CommandLine.ScopeType.INHERIT, description = "Show this help message and exit.")
+  boolean help;
+
   @Override
   public void run() {
     throw new picocli.CommandLine.ParameterException(spec.commandLine(), "a subcommand is required (scan, publish, call, serve, …)");

@@ -110,6 +110,16 @@ class FuncCommandIT {
   }
 
   @Test
+  void help_onFuncAndEveryVerb() {
+    for (String verb : new String[] {"scan", "publish", "call", "serve", "package", "up", "ps", "down", "history", "restore"}) {
+      Cli.Run r = ferry.run("func", verb, "--help");
+      assertThat(r.exitCode()).as(verb).isZero();
+      assertThat(r.out()).startsWith("Usage: ferry func " + verb);
+    }
+    assertThat(ferry.run("func", "--help").out()).contains("search").contains("serve");
+  }
+
+  @Test
   void badInput_oneLineAndNonZeroExit() {
     Cli.Run notRepo = ferry.run("func", "scan", "--repo", tmp.toString());
     assertThat(notRepo.exitCode()).isEqualTo(1);
