@@ -40,6 +40,7 @@ import picocli.CommandLine.Command;
       PackCommand.class,
       BundleCommand.class,
       InventoryCommand.class,
+      FuncCommand.class,
     })
 final class FerryCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
