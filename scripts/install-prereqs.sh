@@ -18,6 +18,7 @@
 # As root it also registers that QEMU handler in binfmt_misc (mounting it when needed, then
 # `update-binfmts --enable qemu-ARCH`); where that is not allowed (a container without the host's
 # binfmt_misc) it says so in one line and goes on: only cross-architecture builds need it.
+# rpm (rpm and rpmbuild write a real SQLite rpmdb for the RPM SBOM test),
 # git (GlobalFunc repositories in the demo and guide), python3-tornado and wrk (the GlobalFunc
 # gateway benchmark's peer and client). Large peers only some tests need — postgresql (GlobalFunc's
 # shared catalog) and chromium (its web page) — are installed when CI is set or FERRY_PREREQS=all
@@ -49,14 +50,14 @@ declare -A probe=(
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap [openssl]=openssl
   [qemu-user-static]="" [binfmt-support]=update-binfmts
-  [git]=git [python3-tornado]="" [wrk]=wrk [postgresql]="" [chromium]=chromium
+  [rpm]=rpmbuild [git]=git [python3-tornado]="" [wrk]=wrk [postgresql]="" [chromium]=chromium
   [gcc]=gcc [python3-dev]="" [python3-pip]="" [python3-venv]="" [python3-setuptools]="" [python3-wheel]=""
   [python3-cryptography]="" [python3-pip-whl]="" [python3-setuptools-whl]="" [python3-wheel-whl]=""
 )
 pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap openssl
   gcc python3-dev python3-pip python3-venv python3-setuptools python3-wheel python3-cryptography
   python3-pip-whl python3-setuptools-whl python3-wheel-whl qemu-user-static binfmt-support
-  git python3-tornado wrk)
+  rpm git python3-tornado wrk)
 if [ -n "${CI:-}" ] || [ "${FERRY_PREREQS:-}" = all ]; then
   pkgs+=(postgresql chromium)
 fi

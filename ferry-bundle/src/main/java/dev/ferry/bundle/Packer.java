@@ -116,7 +116,7 @@ public final class Packer {
         if (image.wheelhouse().isPresent()) {
           top = installWheelhouse(image, its, platforms, top);
         }
-        content.addImage(image, spec.directory(), its, top, platforms, o.sbom(), o.encryptFor());
+        content.addImage(image, spec.directory(), its, top, platforms, o.sbom(), o.encryptFor(), log);
       }
       for (ArtifactSpec a : spec.artifacts()) {
         log.accept("adding " + a.kind().label() + " " + a.nameAndTag() + " from " + spec.directory().relativize(a.path().toAbsolutePath()));
@@ -227,7 +227,7 @@ public final class Packer {
     }
 
     void addImage(ImageSpec image, Path specDir, List<Target> targets, Descriptor named, List<Platform> platforms, boolean sbom,
-        List<java.security.PublicKey> encryptFor) throws IOException {
+        List<java.security.PublicKey> encryptFor, Consumer<String> log) throws IOException {
       Descriptor top = Descriptor.of(named.mediaType(), named.digest(), named.size());
       Optional<Digest> sourceDigest = Optional.empty();
       List<BundleLock.LockedPlatform> locked = new ArrayList<>();
@@ -242,7 +242,7 @@ public final class Packer {
         Optional<Digest> bom = Optional.empty();
         if (sbom) {
           // From the plain layers, before any encryption: the site's scanners read the SBOM, not the layers.
-          Descriptor d = store.put(BundleFormat.SBOM_MEDIA_TYPE, Sboms.forImage(store, image.nameAndTag(), p, img.manifestDescriptor().digest(), img.manifest()));
+          Descriptor d = store.put(BundleFormat.SBOM_MEDIA_TYPE, Sboms.forImage(store, image.nameAndTag(), p, img.manifestDescriptor().digest(), img.manifest(), log));
           documents.putIfAbsent(d.digest(), d);
           bom = Optional.of(d.digest());
         }

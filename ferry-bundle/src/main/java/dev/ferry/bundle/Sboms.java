@@ -17,8 +17,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -26,9 +28,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * CycloneDX 1.5 SBOMs (JSON). For an image: the packages its package databases list in the final file system (the
  * layers read in order, later files and whiteouts winning) — Debian's {@code var/lib/dpkg/status}, Alpine's
- * {@code lib/apk/db/installed} — and the Python distributions of every {@code *.dist-info/METADATA}. For files and
- * models: each file with its SHA-256. Output is deterministic (no timestamp; the serial number derives from the
- * digest described). RPM databases are not read. Stateless.
+ * {@code lib/apk/db/installed}, the SQLite rpmdb {@code var/lib/rpm/rpmdb.sqlite} (see {@link RpmDb}) — and the Python
+ * distributions of every {@code *.dist-info/METADATA}. For files and models: each file with its SHA-256. Output is
+ * deterministic (no timestamp; the serial number derives from the digest described). The older BerkeleyDB and ndb
+ * rpmdb forms are not read (a warning says so). Stateless.
  *
  * @see <a href="https://cyclonedx.org/docs/1.5/json/">CycloneDX 1.5 JSON</a>
  */
@@ -36,16 +39,30 @@ public final class Sboms {
   /** A package database file larger than this is not an SBOM source but a mistake; it is skipped. */
   private static final long MAX_DB_BYTES = 64L << 20;
 
+  private static final String RPMDB_SQLITE = "var/lib/rpm/rpmdb.sqlite";
+  private static final String RPMDB_BDB = "var/lib/rpm/Packages";
+  private static final String RPMDB_NDB = "var/lib/rpm/Packages.db";
+
   private Sboms() {}
 
   /** A package found in an image. */
-  record Package(String type, String name, String version, String purl) {}
+  record Package(String type, String name, String version, String purl, Optional<String> license) {
+    Package(String type, String name, String version, String purl) {
+      this(type, name, version, purl, Optional.empty());
+    }
+  }
 
-  /** The SBOM of one platform's image, read from its layers in {@code store}. */
-  public static byte[] forImage(OciStore store, String name, Platform platform, Digest manifestDigest, Manifest manifest)
-      throws IOException {
+  /**
+   * The SBOM of one platform's image, read from its layers in {@code store}; what cannot be read (a malformed RPM
+   * header, an rpmdb form not supported) is reported to {@code warn} and left out.
+   */
+  public static byte[] forImage(OciStore store, String name, Platform platform, Digest manifestDigest, Manifest manifest,
+      Consumer<String> warn) throws IOException {
     Map<String, byte[]> files = new TreeMap<>();
+    Map<String, Integer> layerOf = new TreeMap<>();
+    int layerNo = 0;
     for (Descriptor layer : manifest.layers()) {
+      layerNo++;
       MediaType.Compression c = layer.knownMediaType().map(MediaType::compression).orElse(MediaType.Compression.GZIP);
       if (layer.knownMediaType().map(t -> !t.isLayer() && t.kind() != MediaType.Kind.FOREIGN_LAYER).orElse(false)
           || !store.exists(layer.digest())) {
@@ -67,8 +84,11 @@ public final class Sboms {
             }
             continue;
           }
-          if (e.isFile() && interesting(path) && e.getSize() <= MAX_DB_BYTES) {
+          if (e.isFile() && (path.equals(RPMDB_BDB) || path.equals(RPMDB_NDB))) {
+            files.put(path, new byte[0]); // only its presence matters: it is not read
+          } else if (e.isFile() && interesting(path) && e.getSize() <= MAX_DB_BYTES) {
             files.put(path, tar.readAllBytes());
+            layerOf.put(path, layerNo);
           }
         }
       }
@@ -81,6 +101,20 @@ public final class Sboms {
     if (files.containsKey("lib/apk/db/installed")) {
       packages.addAll(apk(new String(files.get("lib/apk/db/installed"), StandardCharsets.UTF_8), distro.isEmpty() ? "alpine" : distro));
     }
+    if (files.containsKey(RPMDB_SQLITE)) {
+      // A write-ahead log from a layer below the database's own is stale: the database was rewritten after it.
+      Optional<byte[]> wal = Optional.ofNullable(files.get(RPMDB_SQLITE + "-wal"))
+          .filter(w -> layerOf.get(RPMDB_SQLITE + "-wal") >= layerOf.get(RPMDB_SQLITE));
+      packages.addAll(RpmDb.sqlite(files.get(RPMDB_SQLITE), wal, distro.isEmpty() ? "rpm" : distro,
+          m -> warn.accept("SBOM of " + name + " (" + platform + "): " + m)));
+    } else {
+      for (String other : List.of(RPMDB_BDB, RPMDB_NDB)) {
+        if (files.containsKey(other)) {
+          warn.accept("SBOM of " + name + " (" + platform + "): " + other + " is an rpmdb form Ferry does not read (only "
+              + RPMDB_SQLITE + "); its RPM packages are not listed");
+        }
+      }
+    }
     for (var e : files.entrySet()) {
       if (e.getKey().endsWith(".dist-info/METADATA")) {
         python(new String(e.getValue(), StandardCharsets.UTF_8)).ifPresent(packages::add);
@@ -92,8 +126,11 @@ public final class Sboms {
         .put("version", manifestDigest.toString());
     subject.putArray("properties").addObject().put("name", "ferry:platform").put("value", platform.toString());
     ArrayNode comps = bom.putArray("components");
-    packages.stream().distinct().sorted((a, b) -> a.purl().compareTo(b.purl())).forEach(p ->
-        comps.addObject().put("type", p.type()).put("bom-ref", p.purl()).put("name", p.name()).put("version", p.version()).put("purl", p.purl()));
+    packages.stream().distinct().sorted((a, b) -> a.purl().compareTo(b.purl())).forEach(p -> {
+      ObjectNode c = comps.addObject().put("type", p.type()).put("bom-ref", p.purl()).put("name", p.name()).put("version", p.version())
+          .put("purl", p.purl());
+      p.license().ifPresent(l -> c.putArray("licenses").addObject().putObject("license").put("name", l));
+    });
     return bytes(bom);
   }
 
@@ -134,7 +171,8 @@ public final class Sboms {
   }
 
   private static boolean interesting(String path) {
-    return path.equals("var/lib/dpkg/status") || path.equals("lib/apk/db/installed") || path.equals("etc/os-release")
+    return path.equals("var/lib/dpkg/status") || path.equals("lib/apk/db/installed") || path.equals(RPMDB_SQLITE)
+        || path.equals(RPMDB_SQLITE + "-wal") || path.equals("etc/os-release")
         || path.equals("usr/lib/os-release") || path.endsWith(".dist-info/METADATA");
   }
 
@@ -221,7 +259,7 @@ public final class Sboms {
     return m;
   }
 
-  private static String encode(String v) {
+  static String encode(String v) {
     return v.replace("%", "%25").replace("+", "%2B").replace(":", "%3A");
   }
 }

@@ -23,11 +23,18 @@ final class TestImages {
 
   /** A gzip layer holding {@code files} (path → content). */
   static Descriptor layer(OciStore store, Map<String, String> files) throws IOException {
+    Map<String, byte[]> bytes = new java.util.TreeMap<>();
+    files.forEach((k, v) -> bytes.put(k, v.getBytes(StandardCharsets.UTF_8)));
+    return binaryLayer(store, bytes);
+  }
+
+  /** A gzip layer holding {@code files} (path → bytes). */
+  static Descriptor binaryLayer(OciStore store, Map<String, byte[]> files) throws IOException {
     ByteArrayOutputStream tarBytes = new ByteArrayOutputStream();
     try (TarArchiveOutputStream tar = new TarArchiveOutputStream(tarBytes)) {
       tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
       for (var e : new java.util.TreeMap<>(files).entrySet()) {
-        byte[] b = e.getValue().getBytes(StandardCharsets.UTF_8);
+        byte[] b = e.getValue();
         TarArchiveEntry te = new TarArchiveEntry(e.getKey());
         te.setSize(b.length);
         tar.putArchiveEntry(te);
