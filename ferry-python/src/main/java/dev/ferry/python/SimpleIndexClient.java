@@ -128,7 +128,7 @@ public final class SimpleIndexClient {
     ix.authorization().ifPresent(a -> rb.header("Authorization", a));
     HttpResponse<byte[]> res;
     try {
-      res = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
+      res = send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new IOException("cannot reach index " + ix.url() + " for " + project + ": " + e.getMessage(), e);
     }
@@ -210,11 +210,31 @@ public final class SimpleIndexClient {
         break;
       }
     }
-    HttpResponse<InputStream> res = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> res = send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
     if (res.statusCode() / 100 != 2) {
       res.body().close();
       throw new IOException("GET " + f.displayUrl() + " answered HTTP " + res.statusCode());
     }
     return res.body();
+  }
+
+  /**
+   * Sends a GET, trying twice more when the connection fails before an answer (a busy server that drops or resets
+   * connections, e.g. one with a short listen backlog); an HTTP status is an answer and is never retried.
+   */
+  private <T> HttpResponse<T> send(HttpRequest req, HttpResponse.BodyHandler<T> body)
+      throws IOException, InterruptedException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return http.send(req, body);
+      } catch (java.net.http.HttpTimeoutException e) {
+        throw e;
+      } catch (IOException e) {
+        if (attempt >= 3) {
+          throw e;
+        }
+        Thread.sleep(50L * attempt);
+      }
+    }
   }
 }

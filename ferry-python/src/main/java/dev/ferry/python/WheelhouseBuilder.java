@@ -236,10 +236,21 @@ public final class WheelhouseBuilder {
     }
   }
 
-  /** Files of the pinned version: the lock's own named files when a pylock names them, else all the sources offer. */
-  private static List<SimpleIndexClient.IndexFile> candidates(Request r, Lock.Package p)
+  /**
+   * Files of the pinned version: the lock's own named files when a pylock names them, else all the sources offer.
+   * No source is asked when the answer is already known: a pylock that gives every file's URL names the files
+   * itself, and a package whose lock hashes all belong to files seen before ({@link #remembered}) whose wheels are
+   * all blobs in the store (content addressed: the lock's hash <em>is</em> the file) needs no index page and no
+   * download.
+   */
+  private List<SimpleIndexClient.IndexFile> candidates(Request r, Lock.Package p)
       throws IOException, InterruptedException {
-    List<SimpleIndexClient.IndexFile> found = r.sources().files(p.project());
+    boolean lockNamesAll = !p.files().isEmpty() && p.files().stream().allMatch(lf -> lf.url().isPresent());
+    Optional<List<SimpleIndexClient.IndexFile>> known = lockNamesAll ? Optional.empty() : remembered(p);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    List<SimpleIndexClient.IndexFile> found = lockNamesAll ? List.of() : r.sources().files(p.project());
     List<SimpleIndexClient.IndexFile> out = new ArrayList<>();
     for (SimpleIndexClient.IndexFile f : found) {
       if (f.yanked() || !versionOf(f.filename()).map(v -> Names.sameVersion(v, p.version())).orElse(false)) {
@@ -261,7 +272,73 @@ public final class WheelhouseBuilder {
           + (found.isEmpty() ? "no files of " + p.project() + " at all" : found.size() + " files of other versions")
           + "); add the index with --index-url or a directory with --find-links");
     }
+    remember(p, out);
     return out;
+  }
+
+  /** Where the files found for a locked package are remembered: keyed by project, version and the lock's hashes. */
+  private Path rememberedFile(Lock.Package p) throws IOException {
+    StringBuilder key = new StringBuilder(p.project()).append('\n').append(p.version());
+    p.sha256().stream().sorted().forEach(h -> key.append('\n').append(h));
+    p.files().forEach(f -> key.append('\n').append(f.filename()));
+    String hex = java.util.HexFormat.of().formatHex(RecordEntry.sha256().digest(key.toString().getBytes(StandardCharsets.UTF_8)));
+    return store.privateDirectory("python").resolve("found").resolve(hex + ".json");
+  }
+
+  /**
+   * Records the files found for a package when every one of them carries a sha256 the lock allows: only then does
+   * the lock alone decide which bytes each name stands for.
+   */
+  private void remember(Lock.Package p, List<SimpleIndexClient.IndexFile> files) throws IOException {
+    if (p.sha256().isEmpty() || !files.stream().allMatch(f -> f.sha256().isPresent() && p.sha256().contains(f.sha256().get()))) {
+      return;
+    }
+    ObjectMapper m = new ObjectMapper();
+    ArrayNode a = m.createArrayNode();
+    for (SimpleIndexClient.IndexFile f : files) {
+      a.addObject().put("filename", f.filename()).put("url", f.displayUrl()).put("sha256", f.sha256().get());
+    }
+    Path file = rememberedFile(p);
+    Files.createDirectories(file.getParent());
+    Path tmp = Files.createTempFile(file.getParent(), "found-", ".tmp");
+    try {
+      Files.write(tmp, m.writeValueAsBytes(a));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * The files remembered for a package, when every one is allowed by the lock and every wheel among them is a blob
+   * in the store (so whatever is chosen needs no download); empty otherwise (the sources are asked).
+   */
+  private Optional<List<SimpleIndexClient.IndexFile>> remembered(Lock.Package p) throws IOException {
+    if (p.sha256().isEmpty()) {
+      return Optional.empty();
+    }
+    Path file = rememberedFile(p);
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    List<SimpleIndexClient.IndexFile> out = new ArrayList<>();
+    try {
+      for (com.fasterxml.jackson.databind.JsonNode n : new ObjectMapper().readTree(file.toFile())) {
+        String fn = n.path("filename").asText("");
+        String sha = n.path("sha256").asText("");
+        if (fn.isEmpty() || fn.contains("/") || !p.sha256().contains(sha)
+            || !versionOf(fn).map(v -> Names.sameVersion(v, p.version())).orElse(false)) {
+          return Optional.empty();
+        }
+        if (WheelFilename.isWheel(fn) && !store.exists(Digest.parse("sha256:" + sha))) {
+          return Optional.empty();
+        }
+        out.add(new SimpleIndexClient.IndexFile(fn, java.net.URI.create(n.path("url").asText("")), Optional.of(sha), false));
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      return Optional.empty(); // unreadable or odd: ask the sources
+    }
+    return out.isEmpty() ? Optional.empty() : Optional.of(out);
   }
 
   private static Optional<String> versionOf(String filename) {
