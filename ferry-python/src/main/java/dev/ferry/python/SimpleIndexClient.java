@@ -40,7 +40,8 @@ public final class SimpleIndexClient {
 
   private final List<Index> indexes;
   private final List<Path> findLinks;
-  private final HttpClient http;
+  /** Made on first use: building an HttpClient costs ~0.1 s of start-up, and many runs need no request at all. */
+  private volatile HttpClient http;
   private final java.util.Map<Path, List<Path>> listings = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** One index: its URL without credentials, and the Basic auth header (empty without credentials). */
@@ -71,8 +72,22 @@ public final class SimpleIndexClient {
     }
     this.indexes = List.copyOf(out);
     this.findLinks = List.copyOf(findLinks);
-    // HTTP/1.1: simple indexes are static pages; an h2c upgrade offer on every plain-http request only costs time
-    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
+  }
+
+  private HttpClient http() {
+    HttpClient h = http;
+    if (h == null) {
+      synchronized (this) {
+        h = http;
+        if (h == null) {
+          // HTTP/1.1: simple indexes are static pages; an h2c upgrade offer on every plain-http request only costs time
+          h = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL)
+              .connectTimeout(Duration.ofSeconds(20)).build();
+          http = h;
+        }
+      }
+    }
+    return h;
   }
 
   /** Every file of {@code project} (PEP 503 normalised) in every source, indexes first, in source order. */
@@ -226,7 +241,7 @@ public final class SimpleIndexClient {
       throws IOException, InterruptedException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return http.send(req, body);
+        return http().send(req, body);
       } catch (java.net.http.HttpTimeoutException e) {
         throw e;
       } catch (IOException e) {

@@ -46,6 +46,7 @@ public final class WheelhouseBuilder {
   static final String TITLE = "org.opencontainers.image.title";
   private static final int PARALLEL = 8;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final OciStore store;
   private final Consumer<String> log;
 
@@ -293,8 +294,7 @@ public final class WheelhouseBuilder {
     if (p.sha256().isEmpty() || !files.stream().allMatch(f -> f.sha256().isPresent() && p.sha256().contains(f.sha256().get()))) {
       return;
     }
-    ObjectMapper m = new ObjectMapper();
-    ArrayNode a = m.createArrayNode();
+    ArrayNode a = JSON.createArrayNode();
     for (SimpleIndexClient.IndexFile f : files) {
       a.addObject().put("filename", f.filename()).put("url", f.displayUrl()).put("sha256", f.sha256().get());
     }
@@ -302,7 +302,7 @@ public final class WheelhouseBuilder {
     Files.createDirectories(file.getParent());
     Path tmp = Files.createTempFile(file.getParent(), "found-", ".tmp");
     try {
-      Files.write(tmp, m.writeValueAsBytes(a));
+      Files.write(tmp, JSON.writeValueAsBytes(a));
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(tmp);
@@ -323,7 +323,7 @@ public final class WheelhouseBuilder {
     }
     List<SimpleIndexClient.IndexFile> out = new ArrayList<>();
     try {
-      for (com.fasterxml.jackson.databind.JsonNode n : new ObjectMapper().readTree(file.toFile())) {
+      for (com.fasterxml.jackson.databind.JsonNode n : JSON.readTree(file.toFile())) {
         String fn = n.path("filename").asText("");
         String sha = n.path("sha256").asText("");
         if (fn.isEmpty() || fn.contains("/") || !p.sha256().contains(sha)
