@@ -1,6 +1,7 @@
 package dev.ferry.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /** Entry point of the {@code ferry} command: exit 0 on success, 1 on failure, 2 on usage errors. */
@@ -13,12 +14,32 @@ public final class Main {
 
   /** Runs the command line and returns its exit code; used by tests to run commands in-process. */
   public static int run(String... args) {
-    CommandLine cl = commandLine();
+    CommandLine cl = commandLine(args);
     return cl.execute(args);
   }
 
+  /** The whole command tree. */
   static CommandLine commandLine() {
+    return commandLine(new String[0]);
+  }
+
+  /**
+   * The command tree for these arguments: only the verbs named by one of them (exactly, by name or alias), or every
+   * verb when none is named (help, version, a typo: picocli then sees them all, as before).
+   */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new FerryCommand());
+    java.util.Set<String> words = new java.util.HashSet<>(java.util.Arrays.asList(args));
+    List<Class<?>> named = new java.util.ArrayList<>();
+    for (Class<?> verb : FerryCommand.VERBS) {
+      CommandLine.Command c = verb.getAnnotation(CommandLine.Command.class);
+      if (words.contains(c.name()) || java.util.Arrays.stream(c.aliases()).anyMatch(words::contains)) {
+        named.add(verb);
+      }
+    }
+    for (Class<?> verb : named.isEmpty() ? FerryCommand.VERBS : named) {
+      cl.addSubcommand(verb);
+    }
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setUsageHelpAutoWidth(true);
     cl.setExecutionExceptionHandler(Main::onError);

@@ -88,8 +88,9 @@ class PythonWheelhouseIT {
       String inspect = ferry.ok("inspect", "--raw", "wheels/demo:1").out();
       assertThat(inspect).contains("linux/amd64".substring(6), "arm64", X86, ARM);
 
-      // without credentials the index refuses, in one line
-      Cli.Run denied = ferry.run("-q", "python", "wheelhouse", req.toString(), "-o", tmp.resolve("wh2").toString(),
+      // without credentials the index refuses, in one line (a fresh store: this one has every locked file already,
+      // so it would not need to ask the index at all)
+      Cli.Run denied = new Cli(tmp.resolve("store2")).run("-q", "python", "wheelhouse", req.toString(), "-o", tmp.resolve("wh2").toString(),
           "--target", X86, "-i", index.url(null));
       assertThat(denied.exitCode()).isEqualTo(1);
       assertThat(denied.err()).contains("HTTP 401").hasLineCount(1);
@@ -129,6 +130,51 @@ class PythonWheelhouseIT {
       String direct = Files.readString(bundle.resolve(
           "rootfs/usr/local/lib/python3.11/dist-packages/ferrydemo-1.0.dist-info/direct_url.json"));
       assertThat(direct).contains(index.url(null).replace("/simple/", "/files/ferrydemo-1.0-py3-none-any.whl"));
+    }
+  }
+
+  @Test
+  void wheelhouse_lockAlreadyInTheStore_secondRunAsksTheIndexNothing_andAChangedLockAsksAgain() throws Exception {
+    try (SimpleIndexServer index = SimpleIndexServer.start(tmp.resolve("index"), allWheels(), null, false)) {
+      Path req = requirements(allWheels());
+      Path out = tmp.resolve("wh");
+      ferry.ok("python", "wheelhouse", req.toString(), "-o", out.toString(), "--target", X86, "--target", ARM,
+          "-i", index.url(null));
+      List<String> first = index.requests();
+      assertThat(first).contains("/simple/ferrydemo/", "/files/" + demo.getFileName());
+
+      // every hash of the lock is a blob in the store, with the file names seen the first time: no page, no download
+      Path again = tmp.resolve("wh2");
+      ferry.ok("python", "wheelhouse", req.toString(), "-o", again.toString(), "--target", X86, "-i", index.url(null));
+      assertThat(index.requests()).hasSameSizeAs(first);
+      assertThat(names(again.resolve(X86))).containsExactlyInAnyOrder("ferrydemo-1.0-py3-none-any.whl",
+          fast.getFileName().toString(), "wheel-0.38.4-py3-none-any.whl", "wheelhouse.json");
+      assertThat(Files.readString(again.resolve(X86).resolve("wheelhouse.json")))
+          .isEqualTo(Files.readString(out.resolve(X86).resolve("wheelhouse.json")));
+
+      // a blob gone from the store (gc) means the index is asked again for that package, and the file fetched
+      Path demoBlob = tmp.resolve("store/blobs/sha256").resolve(SimpleIndexServer.sha256(demo));
+      Files.delete(demoBlob);
+      ferry.ok("python", "wheelhouse", req.toString(), "-o", tmp.resolve("wh3").toString(), "--target", X86,
+          "-i", index.url(null));
+      assertThat(index.requests().subList(first.size(), index.requests().size()))
+          .containsExactlyInAnyOrder("/simple/ferrydemo/", "/files/" + demo.getFileName());
+      assertThat(demoBlob).exists();
+    }
+  }
+
+  @Test
+  void wheelhouse_pylockGivingEveryUrl_fetchesTheFilesWithoutIndexPages() throws Exception {
+    try (SimpleIndexServer index = SimpleIndexServer.start(tmp.resolve("index"), allWheels(), null, true)) {
+      String files = index.url(null).replace("/simple/", "/files/");
+      Path lock = tmp.resolve("pylock.toml");
+      Files.writeString(lock, "lock-version = \"1.0\"\ncreated-by = \"test\"\n\n[[packages]]\nname = \"ferrydemo\"\n"
+          + "version = \"1.0\"\nwheels = [{ name = \"" + demo.getFileName() + "\", url = \"" + files + demo.getFileName()
+          + "\", hashes = { sha256 = \"" + SimpleIndexServer.sha256(demo) + "\" } }]\n");
+      ferry.ok("python", "wheelhouse", lock.toString(), "-o", tmp.resolve("wh").toString(), "--target", X86,
+          "-i", index.url(null));
+      assertThat(index.requests()).containsExactly("/files/" + demo.getFileName());
+      assertThat(names(tmp.resolve("wh").resolve(X86))).contains(demo.getFileName().toString());
     }
   }
 

@@ -24,6 +24,10 @@ import java.util.zip.ZipFile;
 public final class Wheel implements AutoCloseable {
   /** Members bigger than this are refused: a zip bomb guard far above any real wheel member (torch's is ~1 GB). */
   static final long MAX_MEMBER = 8L << 30;
+  /** With {@code keepContents}: members up to this size are kept from verification for the installer. */
+  static final int KEEP_MEMBER = 8 << 20;
+  /** With {@code keepContents}: at most this many bytes of one wheel are kept; later members are read again. */
+  static final long KEEP_TOTAL = 256L << 20;
 
   private final Path file;
   private final ZipFile zip;
@@ -34,6 +38,11 @@ public final class Wheel implements AutoCloseable {
   private final Metadata metadata;
   private final List<RecordEntry> record;
   private final List<ZipEntry> members;
+  /** Member path → its bytes as verified against RECORD (only with {@code keepContents}). */
+  private final Map<String, byte[]> kept = new java.util.HashMap<>();
+  /** Member path → the RECORD hash its contents were verified against. */
+  private final Map<String, String> verified = new java.util.HashMap<>();
+  private Map<String, Integer> unixModes;
 
   /** The core metadata fields Ferry uses (from {@code METADATA}). */
   public record Metadata(String name, String version, Optional<String> requiresPython, List<String> requiresDist,
@@ -63,6 +72,15 @@ public final class Wheel implements AutoCloseable {
    *     unsupported {@code Wheel-Version}, {@code RECORD} mismatch
    */
   public static Wheel open(Path file) throws IOException {
+    return open(file, false);
+  }
+
+  /**
+   * Opens and verifies a wheel; with {@code keepContents} the members read for verification (up to
+   * {@link #KEEP_MEMBER} each, {@link #KEEP_TOTAL} in all) stay in memory, so an installer reads and inflates each
+   * member once ({@link #open(ZipEntry)} serves them).
+   */
+  public static Wheel open(Path file, boolean keepContents) throws IOException {
     String fn = file.getFileName().toString();
     WheelFilename name;
     try {
@@ -78,7 +96,7 @@ public final class Wheel implements AutoCloseable {
     }
     try {
       Wheel w = read(file, zip, name);
-      w.verifyRecord();
+      w.verifyRecord(keepContents);
       return w;
     } catch (ZipException e) {
       zip.close();
@@ -255,7 +273,7 @@ public final class Wheel implements AutoCloseable {
   }
 
   /** Every member except RECORD (and its signatures) is listed with a matching hash and size, and nothing more. */
-  private void verifyRecord() throws IOException {
+  private void verifyRecord(boolean keepContents) throws IOException {
     String fn = name.filename();
     Map<String, RecordEntry> byPath = new LinkedHashMap<>();
     for (RecordEntry r : record) {
@@ -265,6 +283,7 @@ public final class Wheel implements AutoCloseable {
       }
     }
     byte[] buf = new byte[1 << 16];
+    long keptBytes = 0;
     for (ZipEntry e : members) {
       String p = e.getName();
       if (isRecordFile(p)) {
@@ -289,13 +308,28 @@ public final class Wheel implements AutoCloseable {
         throw new AssertionError(ex);
       }
       long n = 0;
-      try (InputStream in = zip.getInputStream(e)) {
-        int k;
-        while ((k = in.read(buf)) > 0) {
-          md.update(buf, 0, k);
-          n += k;
-          if (n > MAX_MEMBER) {
-            throw new WheelException(fn + ": member " + p + " is larger than " + (MAX_MEMBER >> 30) + " GiB");
+      if (keepContents && e.getSize() >= 0 && e.getSize() <= KEEP_MEMBER && keptBytes + e.getSize() <= KEEP_TOTAL) {
+        byte[] b;
+        try (InputStream in = zip.getInputStream(e)) {
+          b = in.readNBytes(KEEP_MEMBER + 1);
+        }
+        if (b.length != e.getSize()) {
+          throw new WheelException(fn + ": member " + p + " is " + b.length + " bytes but its zip entry says "
+              + e.getSize() + "; refusing the wheel");
+        }
+        md.update(b);
+        n = b.length;
+        kept.put(p, b);
+        keptBytes += n;
+      } else {
+        try (InputStream in = zip.getInputStream(e)) {
+          int k;
+          while ((k = in.read(buf)) > 0) {
+            md.update(buf, 0, k);
+            n += k;
+            if (n > MAX_MEMBER) {
+              throw new WheelException(fn + ": member " + p + " is larger than " + (MAX_MEMBER >> 30) + " GiB");
+            }
           }
         }
       }
@@ -307,6 +341,7 @@ public final class Wheel implements AutoCloseable {
       if (r.size().isPresent() && r.size().get() != n) {
         throw new WheelException(fn + ": RECORD size of " + p + " is " + r.size().get() + ", actual " + n);
       }
+      verified.put(p, h);
     }
     byPath.keySet().removeIf(this::isRecordFile);
     if (!byPath.isEmpty()) {
@@ -359,8 +394,42 @@ public final class Wheel implements AutoCloseable {
     return members;
   }
 
+  /** A member's bytes: from memory when {@link #open(Path, boolean)} kept them, else inflated again. */
   public InputStream open(ZipEntry member) throws IOException {
-    return zip.getInputStream(member);
+    byte[] b = kept.get(member.getName());
+    return b != null ? new java.io.ByteArrayInputStream(b) : zip.getInputStream(member);
+  }
+
+  /** A member's bytes when they were kept from verification (no copy: do not modify). */
+  Optional<byte[]> keptContents(String member) {
+    return Optional.ofNullable(kept.get(member));
+  }
+
+  /** The RECORD hash ({@code alg=urlsafe-base64}) a member's contents were verified against at open. */
+  Optional<String> verifiedHash(String member) {
+    return Optional.ofNullable(verified.get(member));
+  }
+
+  /**
+   * Unix modes of the members that record one (zip "version made by" Unix), by member path; read once from the
+   * central directory (java.util.zip does not expose external attributes).
+   */
+  public synchronized Map<String, Integer> unixModes() throws IOException {
+    if (unixModes == null) {
+      Map<String, Integer> out = new java.util.HashMap<>();
+      try (org.apache.commons.compress.archivers.zip.ZipFile z =
+          org.apache.commons.compress.archivers.zip.ZipFile.builder().setPath(file).get()) {
+        var en = z.getEntries();
+        while (en.hasMoreElements()) {
+          org.apache.commons.compress.archivers.zip.ZipArchiveEntry e = en.nextElement();
+          if (e.getPlatform() == org.apache.commons.compress.archivers.zip.ZipArchiveEntry.PLATFORM_UNIX) {
+            out.put(e.getName(), e.getUnixMode());
+          }
+        }
+      }
+      unixModes = Map.copyOf(out);
+    }
+    return unixModes;
   }
 
   /**

@@ -18,11 +18,17 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -81,22 +87,39 @@ public final class WheelInstaller {
     try {
       WheelUnpacker unpacker = new WheelUnpacker(py.layout(), staging.resolve("spill"));
       List<WheelUnpacker.Installed> installed = new ArrayList<>();
-      for (Wheelhouse.Entry e : chosen) {
-        String sha = sha256Hex(e.file());
-        if (e.sha256().isPresent() && !e.sha256().get().equals(sha)) {
-          throw new WheelException(e.file().getFileName() + ": sha256 is " + sha + " but the wheelhouse recorded "
-              + e.sha256().get() + "; rebuild the wheelhouse");
+      // Reading, inflating and verifying the wheels is independent work: done on every core, a few wheels ahead of
+      // the (sequential) spreading, which keeps each verified member in memory instead of inflating it again.
+      int workers = Math.max(1, Math.min(chosen.size(), Runtime.getRuntime().availableProcessors()));
+      ExecutorService pool = Executors.newFixedThreadPool(workers, t -> {
+        Thread th = new Thread(t, "ferry-wheel");
+        th.setDaemon(true);
+        return th;
+      });
+      Deque<Future<Opened>> ahead = new ArrayDeque<>();
+      try {
+        int next = 0;
+        while (next < chosen.size() || !ahead.isEmpty()) {
+          while (next < chosen.size() && ahead.size() < 2 * workers) {
+            Wheelhouse.Entry e = chosen.get(next++);
+            ahead.add(pool.submit(() -> open(e)));
+          }
+          try (Opened o = get(ahead.poll())) {
+            String url = o.entry().url().orElse(o.entry().file().toAbsolutePath().toUri().toString());
+            installed.add(unpacker.install(o.wheel(), url, o.sha256()));
+            log.accept("installed " + o.entry().name().filename());
+          }
         }
-        try (Wheel w = Wheel.open(e.file())) {
-          String url = e.url().orElse(e.file().toAbsolutePath().toUri().toString());
-          installed.add(unpacker.install(w, url, sha));
+      } finally {
+        pool.shutdownNow();
+        for (Future<Opened> f : ahead) {
+          closeQuietly(f);
         }
-        log.accept("installed " + e.name().filename());
       }
       if (r.compile()) {
         new Bytecode(store, log).compile(base, unpacker, py.layout(), Files.createDirectory(staging.resolve("compile")));
       }
-      LayerWriter writer = LayerWriter.builder().compression(r.compression()).epoch(r.epoch()).build();
+      LayerWriter writer = LayerWriter.builder().compression(r.compression()).epoch(r.epoch())
+          .gzipWorkers(Math.min(64, Runtime.getRuntime().availableProcessors())).build();
       WrittenLayer layer;
       Descriptor top;
       try (OciStore.Session s = store.session()) {
@@ -126,6 +149,58 @@ public final class WheelInstaller {
       }
     } finally {
       deleteTree(staging);
+    }
+  }
+
+  /** A wheel of the wheelhouse, hashed, opened and verified, its members kept in memory. */
+  private record Opened(Wheelhouse.Entry entry, String sha256, Wheel wheel) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      wheel.close();
+    }
+  }
+
+  private static Opened open(Wheelhouse.Entry e) throws IOException {
+    String sha = sha256Hex(e.file());
+    if (e.sha256().isPresent() && !e.sha256().get().equals(sha)) {
+      throw new WheelException(e.file().getFileName() + ": sha256 is " + sha + " but the wheelhouse recorded "
+          + e.sha256().get() + "; rebuild the wheelhouse");
+    }
+    Wheel w = Wheel.open(e.file(), true);
+    try {
+      w.unixModes();
+      return new Opened(e, sha, w);
+    } catch (IOException | RuntimeException ex) {
+      w.close();
+      throw ex;
+    }
+  }
+
+  private static Opened get(Future<Opened> f) throws IOException, InterruptedException {
+    try {
+      return f.get();
+    } catch (ExecutionException ex) {
+      Throwable c = ex.getCause();
+      if (c instanceof IOException io) {
+        throw io;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  /** Closes a wheel opened ahead but not installed (the install failed or was interrupted). */
+  private static void closeQuietly(Future<Opened> f) {
+    f.cancel(true);
+    try {
+      f.get().close();
+    } catch (Exception ignored) {
+      // not opened, or failed: nothing to close
     }
   }
 

@@ -18,7 +18,6 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import dev.ferry.oci.layer.LayerEntry;
-import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 
 /**
  * Installs verified wheels into an image layer's entries, the way PEP 427 says an installer
@@ -159,7 +158,7 @@ public final class WheelUnpacker {
    */
   public Installed install(Wheel wheel, String sourceUrl, String sha256Hex) throws IOException {
     String fn = wheel.filename().filename();
-    Map<String, Integer> modes = unixModes(wheel);
+    Map<String, Integer> modes = wheel.unixModes();
     String libDir = wheel.rootIsPurelib() ? layout.purelib() : layout.platlib();
     String distInfoPath = libDir + "/" + wheel.distInfo();
     List<RecordEntry> record = new ArrayList<>();
@@ -197,8 +196,15 @@ public final class WheelUnpacker {
       Integer zipMode = modes.get(p);
       boolean exec = script || zipMode != null && (zipMode & 0111) != 0;
       RecordEntry r;
-      try (InputStream in = wheel.open(e)) {
-        r = script ? writeScript(fn, dest, in, distInfoPath) : write(fn, dest, in, e.getSize(), exec, distInfoPath);
+      Optional<byte[]> kept = wheel.keptContents(p);
+      Optional<String> hash = wheel.verifiedHash(p).filter(h -> h.startsWith("sha256="));
+      if (!script && kept.isPresent() && hash.isPresent()) {
+        // verified at open against RECORD's sha256: the installed file's hash is that one, no second pass
+        r = put(fn, dest, kept.get(), exec, distInfoPath, hash.get());
+      } else {
+        try (InputStream in = wheel.open(e)) {
+          r = script ? writeScript(fn, dest, in, distInfoPath) : write(fn, dest, in, e.getSize(), exec, distInfoPath);
+        }
       }
       record.add(r);
       installed.add(dest);
@@ -288,13 +294,17 @@ public final class WheelUnpacker {
 
   private RecordEntry writeBytes(String fn, String dest, byte[] content, boolean exec, String distInfoPath)
       throws IOException {
+    return put(fn, dest, content, exec, distInfoPath, RecordEntry.sha256(RecordEntry.sha256().digest(content)));
+  }
+
+  /** In-memory content whose RECORD hash ({@code sha256=…}) is already known. */
+  private RecordEntry put(String fn, String dest, byte[] content, boolean exec, String distInfoPath, String hash)
+      throws IOException {
     String rel = target(fn, dest);
     claim(fn, dest);
     bytes.put(rel, content);
     files.put(rel, LayerEntry.file(rel, content).withMode(exec ? 0755 : 0644));
-    MessageDigest md = RecordEntry.sha256();
-    return new RecordEntry(relative(distInfoPath, dest), Optional.of(RecordEntry.sha256(md.digest(content))),
-        Optional.of((long) content.length));
+    return new RecordEntry(relative(distInfoPath, dest), Optional.of(hash), Optional.of((long) content.length));
   }
 
   /** A launcher script: imports the entry point's object and exits with what it returns. */
@@ -344,21 +354,6 @@ public final class WheelUnpacker {
   static String relative(String distInfoPath, String path) {
     Path base = Path.of(distInfoPath).getParent();
     return base.relativize(Path.of(path)).toString();
-  }
-
-  private static Map<String, Integer> unixModes(Wheel wheel) throws IOException {
-    Map<String, Integer> out = new HashMap<>();
-    try (org.apache.commons.compress.archivers.zip.ZipFile z =
-        org.apache.commons.compress.archivers.zip.ZipFile.builder().setPath(wheel.file()).get()) {
-      var en = z.getEntries();
-      while (en.hasMoreElements()) {
-        ZipArchiveEntry e = en.nextElement();
-        if (e.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX) {
-          out.put(e.getName(), e.getUnixMode());
-        }
-      }
-    }
-    return out;
   }
 
   /** A URL without {@code user:password@}: credentials never land in an image. */

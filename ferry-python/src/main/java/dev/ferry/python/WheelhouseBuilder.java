@@ -36,7 +36,7 @@ import java.util.function.Consumer;
  * downloads it into the store with its SHA-256 checked against the lock (the store's digest <em>is</em> the lock's
  * hash, so a wheel shared by several targets is fetched and kept once), verifies it as a wheel, and writes
  * {@code OUT/TARGET/*.whl} plus {@code wheelhouse.json}. With a tag, the wheelhouses are also named in the store as
- * an index of OCI artifacts (one per target), so they travel with images. Thread-safe per call.
+ * an index of OCI artifacts (one per target), so they travel with images. One build at a time per instance.
  */
 public final class WheelhouseBuilder {
   /** Artifact type of a wheelhouse manifest; its layers are wheels. */
@@ -44,9 +44,19 @@ public final class WheelhouseBuilder {
 
   public static final String WHEEL_MEDIA_TYPE = "application/vnd.dev.ferry.python.wheel";
   static final String TITLE = "org.opencontainers.image.title";
-  private static final int PARALLEL = 8;
+  /**
+   * Requests in flight. 4, not more: Python's {@code http.server} (and anything else on {@code socketserver}) listens
+   * with a backlog of 5 and drops further connections, which then wait ~1 s for a SYN retransmit; measured against it
+   * (200 pages + 200 files), 4 took 1.9-3.0 s where 8 took 3.6-4.7 s.
+   */
+  private static final int PARALLEL = 4;
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** File (in the store's private python directory) of the files found per locked package. */
+  private static final String FOUND = "found-files.json";
   private final OciStore store;
+  private final Map<String, ArrayNode> learned = new ConcurrentHashMap<>();
+  private com.fasterxml.jackson.databind.node.ObjectNode found;
   private final Consumer<String> log;
 
   /** What to build. */
@@ -197,6 +207,7 @@ public final class WheelhouseBuilder {
           store.tag(Images.storeName(r.tag().get()), top);
           stored = Optional.of(top);
         }
+        saveFound();
         return new Result(dirs, result, stored);
       }
     } finally {
@@ -236,10 +247,21 @@ public final class WheelhouseBuilder {
     }
   }
 
-  /** Files of the pinned version: the lock's own named files when a pylock names them, else all the sources offer. */
-  private static List<SimpleIndexClient.IndexFile> candidates(Request r, Lock.Package p)
+  /**
+   * Files of the pinned version: the lock's own named files when a pylock names them, else all the sources offer.
+   * No source is asked when the answer is already known: a pylock that gives every file's URL names the files
+   * itself, and a package whose lock hashes all belong to files seen before ({@link #remembered}) whose wheels are
+   * all blobs in the store (content addressed: the lock's hash <em>is</em> the file) needs no index page and no
+   * download.
+   */
+  private List<SimpleIndexClient.IndexFile> candidates(Request r, Lock.Package p)
       throws IOException, InterruptedException {
-    List<SimpleIndexClient.IndexFile> found = r.sources().files(p.project());
+    boolean lockNamesAll = !p.files().isEmpty() && p.files().stream().allMatch(lf -> lf.url().isPresent());
+    Optional<List<SimpleIndexClient.IndexFile>> known = lockNamesAll ? Optional.empty() : remembered(p);
+    if (known.isPresent()) {
+      return known.get();
+    }
+    List<SimpleIndexClient.IndexFile> found = lockNamesAll ? List.of() : r.sources().files(p.project());
     List<SimpleIndexClient.IndexFile> out = new ArrayList<>();
     for (SimpleIndexClient.IndexFile f : found) {
       if (f.yanked() || !versionOf(f.filename()).map(v -> Names.sameVersion(v, p.version())).orElse(false)) {
@@ -261,7 +283,101 @@ public final class WheelhouseBuilder {
           + (found.isEmpty() ? "no files of " + p.project() + " at all" : found.size() + " files of other versions")
           + "); add the index with --index-url or a directory with --find-links");
     }
+    remember(p, out);
     return out;
+  }
+
+  /** The key of a locked package in {@link #FOUND}: project, version, the lock's hashes and named files. */
+  private static String key(Lock.Package p) {
+    StringBuilder key = new StringBuilder(p.project()).append('\n').append(p.version());
+    p.sha256().stream().sorted().forEach(h -> key.append('\n').append(h));
+    p.files().forEach(f -> key.append('\n').append(f.filename()));
+    return java.util.HexFormat.of().formatHex(RecordEntry.sha256().digest(key.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** What earlier runs found (in the store's private directory; one file, read once per build). */
+  private synchronized com.fasterxml.jackson.databind.node.ObjectNode found() throws IOException {
+    if (found == null) {
+      Path file = store.privateDirectory("python").resolve(FOUND);
+      com.fasterxml.jackson.databind.node.ObjectNode n = null;
+      if (Files.isRegularFile(file)) {
+        try {
+          n = JSON.readTree(file.toFile()) instanceof com.fasterxml.jackson.databind.node.ObjectNode o ? o : null;
+        } catch (IOException e) {
+          n = null; // unreadable: ask the sources, and write it anew
+        }
+      }
+      found = n != null ? n : JSON.createObjectNode();
+    }
+    return found;
+  }
+
+  /**
+   * Notes the files found for a package when every one of them carries a sha256 the lock allows: only then does the
+   * lock alone decide which bytes each name stands for. Written out by {@link #saveFound} once the build succeeded.
+   */
+  private void remember(Lock.Package p, List<SimpleIndexClient.IndexFile> files) {
+    if (p.sha256().isEmpty() || !files.stream().allMatch(f -> f.sha256().isPresent() && p.sha256().contains(f.sha256().get()))) {
+      return;
+    }
+    ArrayNode a = JSON.createArrayNode();
+    for (SimpleIndexClient.IndexFile f : files) {
+      a.addObject().put("filename", f.filename()).put("url", f.displayUrl()).put("sha256", f.sha256().get());
+    }
+    learned.put(key(p), a);
+  }
+
+  /** Merges what this build learned into the file (re-read first: another build may have added to it meanwhile). */
+  private void saveFound() throws IOException {
+    if (learned.isEmpty()) {
+      return;
+    }
+    Path file = store.privateDirectory("python").resolve(FOUND);
+    synchronized (this) {
+      found = null;
+      com.fasterxml.jackson.databind.node.ObjectNode all = found();
+      learned.forEach(all::set);
+      Path tmp = Files.createTempFile(file.getParent(), "found-", ".tmp");
+      try {
+        Files.write(tmp, JSON.writeValueAsBytes(all));
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      learned.clear();
+    }
+  }
+
+  /**
+   * The files remembered for a package, when every one is allowed by the lock and every wheel among them is a blob
+   * in the store (so whatever is chosen needs no download); empty otherwise (the sources are asked).
+   */
+  private Optional<List<SimpleIndexClient.IndexFile>> remembered(Lock.Package p) throws IOException {
+    if (p.sha256().isEmpty()) {
+      return Optional.empty();
+    }
+    com.fasterxml.jackson.databind.JsonNode files = found().get(key(p));
+    if (files == null || !files.isArray() || files.isEmpty()) {
+      return Optional.empty();
+    }
+    List<SimpleIndexClient.IndexFile> out = new ArrayList<>();
+    try {
+      for (com.fasterxml.jackson.databind.JsonNode n : files) {
+        String fn = n.path("filename").asText("");
+        String sha = n.path("sha256").asText("");
+        if (fn.isEmpty() || fn.contains("/") || !p.sha256().contains(sha)
+            || !versionOf(fn).map(v -> Names.sameVersion(v, p.version())).orElse(false)) {
+          return Optional.empty();
+        }
+        if (WheelFilename.isWheel(fn) && !store.exists(Digest.parse("sha256:" + sha))) {
+          return Optional.empty();
+        }
+        out.add(new SimpleIndexClient.IndexFile(fn, java.net.URI.create(n.path("url").asText("")), Optional.of(sha), false));
+      }
+    } catch (IllegalArgumentException e) {
+      return Optional.empty(); // odd entry: ask the sources
+    }
+    return Optional.of(out);
   }
 
   private static Optional<String> versionOf(String filename) {

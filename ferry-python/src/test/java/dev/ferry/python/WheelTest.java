@@ -148,6 +148,33 @@ class WheelTest {
   }
 
   @Test
+  void unpack_keptContents_sameFilesModesAndRecordAsReadingTheZipAgain() throws Exception {
+    Path f = TestWheels.write(tmp, "demo-1.0-py3-none-any.whl", TestWheels.pure("demo", "1.0"));
+    InstallLayout layout = InstallLayout.prefix("/usr/local", "/usr/bin/python3.11", "3.11", "dist-packages");
+    WheelUnpacker plain = new WheelUnpacker(layout, tmp.resolve("spill1"));
+    WheelUnpacker kept = new WheelUnpacker(layout, tmp.resolve("spill2"));
+    try (Wheel w = Wheel.open(f)) {
+      plain.install(w, "file:///demo-1.0-py3-none-any.whl", "ab");
+    }
+    try (Wheel w = Wheel.open(f, true)) {
+      assertThat(w.keptContents("demo/__init__.py")).isPresent();
+      assertThat(w.verifiedHash("demo/__init__.py")).hasValueSatisfying(h -> assertThat(h).startsWith("sha256="));
+      kept.install(w, "file:///demo-1.0-py3-none-any.whl", "ab");
+    }
+    assertThat(kept.entries()).extracting(e -> e.path() + " " + Integer.toOctalString(e.mode()))
+        .containsExactlyElementsOf(plain.entries().stream().map(e -> e.path() + " " + Integer.toOctalString(e.mode())).toList());
+    for (var e : plain.entries()) {
+      if (!e.path().endsWith("/")) {
+        assertThat(kept.content("/" + e.path()).orElseThrow()).as(e.path()).isEqualTo(plain.content("/" + e.path()).orElseThrow());
+      }
+    }
+    String site = "/usr/local/lib/python3.11/dist-packages/";
+    String record = text(kept, site + "demo-1.0.dist-info/RECORD");
+    byte[] init = kept.content(site + "demo/__init__.py").orElseThrow();
+    assertThat(record).contains("demo/__init__.py," + RecordEntry.sha256(RecordEntry.sha256().digest(init)) + "," + init.length);
+  }
+
+  @Test
   void unpack_twoWheelsSameFile_refusedNamingBoth() throws Exception {
     Path a = TestWheels.write(tmp, "demo-1.0-py3-none-any.whl", TestWheels.pure("demo", "1.0"));
     Map<String, byte[]> other = TestWheels.pure("other", "1.0");

@@ -130,6 +130,12 @@ public final class SimpleIndexServer implements AutoCloseable {
     return root;
   }
 
+  /** The paths requested so far (index pages and files), in arrival order. */
+  public List<String> requests() throws IOException {
+    Path log = root.resolve("requests.log");
+    return Files.exists(log) ? Files.readAllLines(log) : List.of();
+  }
+
   /** Replaces a served file's bytes (to test hash mismatches) without touching the index pages. */
   public void replaceFile(String filename, byte[] bytes) throws IOException {
     Files.write(root.resolve("files").resolve(filename), bytes);

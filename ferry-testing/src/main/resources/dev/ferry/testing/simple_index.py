@@ -1,19 +1,24 @@
 """A PEP 503 / PEP 691 simple index for tests: serves a directory made by SimpleIndexServer.java.
 
 GET /simple/<project>/ answers index.json (application/vnd.pypi.simple.v1+json) when the client's Accept
-header asks for it and json is enabled, else index.html. Optional HTTP Basic auth (user:password).
+header asks for it and json is enabled, else index.html. Optional HTTP Basic auth (user:password). Every request's
+path is appended to ROOT/requests.log, so tests can count what a client asked for.
 Usage: simple_index.py ROOT PORT [--auth USER:PASSWORD] [--no-json]
 """
 import base64
 import http.server
 import os
 import sys
+import threading
 
 root, port = sys.argv[1], int(sys.argv[2])
 auth = None
 json_enabled = "--no-json" not in sys.argv
 if "--auth" in sys.argv:
     auth = "Basic " + base64.b64encode(sys.argv[sys.argv.index("--auth") + 1].encode()).decode()
+
+
+log_lock = threading.Lock()
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -24,6 +29,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        with log_lock, open(os.path.join(root, "requests.log"), "a") as log:
+            log.write(self.path + "\n")
         if auth is not None and self.headers.get("Authorization") != auth:
             self.send_response(401)
             self.send_header("WWW-Authenticate", 'Basic realm="index"')
