@@ -227,7 +227,12 @@ public final class Wheel implements AutoCloseable {
       if (line.isBlank()) {
         continue;
       }
-      List<String> f = csv(line);
+      List<String> f;
+      try {
+        f = dev.ferry.oci.io.CsvLine.split(line);
+      } catch (IllegalArgumentException e) {
+        throw new WheelException(fn + ": RECORD line " + lineNo + " has an unterminated quote: " + line);
+      }
       if (f.size() != 3) {
         throw new WheelException(fn + ": RECORD line " + lineNo + " does not have 3 fields: " + line);
       }
@@ -241,34 +246,6 @@ public final class Wheel implements AutoCloseable {
       }
       out.add(new RecordEntry(f.get(0), f.get(1).isEmpty() ? Optional.empty() : Optional.of(f.get(1)), size));
     }
-    return out;
-  }
-
-  private static List<String> csv(String line) {
-    List<String> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-          cur.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cur.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        out.add(cur.toString());
-        cur.setLength(0);
-      } else {
-        cur.append(c);
-      }
-    }
-    out.add(cur.toString());
     return out;
   }
 

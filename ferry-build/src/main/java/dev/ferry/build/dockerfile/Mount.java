@@ -223,35 +223,14 @@ public record Mount(
     }
   }
 
-  /** Splits like Go's encoding/csv with one record: commas separate, double quotes group, {@code ""} is a quote. */
+  /** The comma-separated fields of a {@code --mount} spec, blank ones dropped. */
   private static List<String> csvFields(String spec) throws DockerfileException {
-    List<String> fields = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < spec.length(); i++) {
-      char c = spec.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < spec.length() && spec.charAt(i + 1) == '"') {
-          cur.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          cur.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        fields.add(cur.toString());
-        cur.setLength(0);
-      } else {
-        cur.append(c);
-      }
-    }
-    if (quoted) {
+    List<String> fields;
+    try {
+      fields = new ArrayList<>(dev.ferry.oci.io.CsvLine.split(spec));
+    } catch (IllegalArgumentException e) {
       throw new DockerfileException("unterminated quote in --mount=" + spec);
     }
-    fields.add(cur.toString());
     fields.removeIf(String::isBlank);
     return fields;
   }
