@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(dirname "$0")
 status=0
-for b in import-docker-archive.sh layer-throughput.sh import-rss.sh registry-client.sh registry-server.sh build.sh python.sh bundle.sh globalfunc.sh; do
+for b in startup.sh import-docker-archive.sh layer-throughput.sh import-rss.sh registry-client.sh registry-server.sh build.sh python.sh bundle.sh globalfunc.sh; do
   echo "=== $b"
   "$here/$b" || status=$?
   echo
