@@ -335,6 +335,46 @@ class BuildIT {
   }
 
   @Test
+  void build_baseImageTriggersCopyingFromChildStages_buildThoseStagesFirst_likeBuildah() throws Exception {
+    // the triggers name stages of the child's Dockerfile that nothing else in it needs: only the re-planning after
+    // the base image is read builds them
+    String parent = """
+        WORKDIR /app
+        ONBUILD COPY --from=assets /made /app/made
+        ONBUILD COPY --from=tools /t/tool /app/tool
+        """;
+    String child = """
+        FROM base/busybox:1 AS assets
+        RUN echo made by assets > /made
+        FROM base/busybox:1 AS tools
+        RUN mkdir /t && echo the tool > /t/tool
+        FROM base/busybox:1 AS unused
+        RUN echo never built > /unused
+        FROM %s
+        RUN cat /app/made /app/tool > /app/both
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + parent);
+    ferry.ok("build", "-t", "parent:2", ctx.toString());
+    Files.writeString(ctx.resolve("Dockerfile"), child.formatted("parent:2"));
+    Cli.Run r = ferry.ok("build", "-t", "ferry/triggered:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage assets 1/1] RUN echo made by assets").contains("[stage tools 1/1] RUN")
+        .doesNotContain("[stage unused");
+    Path out = tmp.resolve("triggered");
+    ferry.ok("unpack", "ferry/triggered:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/both"))).isEqualTo("made by assets\nthe tool\n");
+    assertThat(ferry.ok("build", "-q", "-t", "ferry/triggered:1", ctx.toString()).lastLine()).as("rebuilt cached")
+        .isEqualTo(r.lastLine());
+
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
+    buildah.bud("FROM localhost/base/busybox:1\n" + parent, "linux/amd64", "parent:2", "--format", "docker");
+    // buildah 1.28 plans before it reads the triggers and would skip the stages they name: build every stage
+    buildah.build(child.formatted("localhost/parent:2").replace("FROM base/busybox:1", "FROM localhost/base/busybox:1"),
+        "linux/amd64", "buildah/triggered:1", "--skip-unused-stages=false");
+    assertSameImage("ferry/triggered:1", "buildah/triggered:1", "linux/amd64");
+  }
+
+  @Test
   void build_interruptedWithSigint_leavesNoContainerMountWorkDirOrImage() throws Exception {
     // two stages at once, each in a long RUN when the signal comes; unusual sleep lengths find their processes, and
     // "started-a" appears only in the RUN's output, not in its header line
@@ -494,8 +534,8 @@ class BuildIT {
     }
 
     /** Builds {@code dockerfile} on the test's context for {@code platform} and imports it into Ferry's store. */
-    void build(String dockerfile, String platform, String ferryName) throws Exception {
-      bud(dockerfile, platform, "bud:latest");
+    void build(String dockerfile, String platform, String ferryName, String... options) throws Exception {
+      bud(dockerfile, platform, "bud:latest", options);
       Path layout = tmp.resolve("layout-" + ferryName.replaceAll("[^a-z0-9]", "_"));
       run(base, env, "push", "--signature-policy", policy.toString(), "localhost/bud:latest", "oci:" + layout + ":x");
       ferry.ok("import", layout.toString(), "-t", ferryName);

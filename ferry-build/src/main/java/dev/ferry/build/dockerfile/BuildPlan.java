@@ -183,17 +183,12 @@ public final class BuildPlan {
           escape, options, globals);
       Map<String, String> baseEnv = baseStage.map(finalEnvs::get).orElse(Map.of());
       StageEnvironment env = draft.initialEnvironment(baseEnv);
-      for (Instruction in : stage.instructions()) {
-        Instruction x = in.expand(env.expander());
-        if (x instanceof Instruction.Copy c && c.from().isPresent()) {
-          fromReference(c.from().get(), "COPY --from", in, stage, all, names, deps, externals, platform);
-        } else if (x instanceof Instruction.Run r) {
-          for (Mount m : r.mounts()) {
-            if (m.from().isPresent()) {
-              fromReference(m.from().get(), "RUN --mount=from", in, stage, all, names, deps, externals, platform);
-            }
-          }
-        }
+      // A stage built FROM an earlier one runs that stage's ONBUILD triggers first; what they copy from is needed too.
+      List<Instruction> triggers = baseStage.map(b -> triggersOf(all.get(b))).orElse(List.of());
+      List<Instruction> instructions = new ArrayList<>(triggers);
+      instructions.addAll(stage.instructions());
+      for (Instruction in : instructions) {
+        references(in.expand(env.expander()), in, stage, all, names, deps, externals, platform);
         env = env.apply(in);
       }
       finalEnvs.add(env.env());
@@ -209,6 +204,70 @@ public final class BuildPlan {
       target = resolved.get(resolved.size() - 1);
     }
     return new BuildPlan(dockerfile, options, globals, resolved, target);
+  }
+
+  /** The instructions {@code stage}'s own {@code ONBUILD} lines record, which a stage built FROM it runs first. */
+  private static List<Instruction> triggersOf(Stage stage) {
+    List<Instruction> out = new ArrayList<>();
+    for (Instruction in : stage.instructions()) {
+      if (in instanceof Instruction.OnBuild o) {
+        out.add(o.trigger());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * This plan once the {@code ONBUILD} triggers of stage {@code index}'s base image are known (they are read from the
+   * image, after planning): a trigger's {@code COPY --from} or {@code RUN --mount=from=} naming a stage makes that
+   * stage (and what it needs) part of the plan, built before this one; one naming an image adds an external image.
+   * BuildKit re-plans the same way. The triggers expand against {@code baseEnv}, the base image's environment.
+   *
+   * @param triggers the base image's triggers, parsed, in the order they run
+   * @throws DockerfileException for a trigger naming this stage or a later one, or failing to expand
+   */
+  public BuildPlan withBaseImageTriggers(int index, Map<String, String> baseEnv, List<Instruction> triggers)
+      throws DockerfileException {
+    ResolvedStage s = stages.get(index);
+    Set<Integer> deps = new LinkedHashSet<>(s.dependencies());
+    List<ExternalImage> externals = new ArrayList<>(s.externalImages());
+    Map<String, Integer> earlier = new HashMap<>();
+    for (ResolvedStage e : stages.subList(0, index)) {
+      e.name().ifPresent(n -> earlier.put(n, e.index()));
+    }
+    StageEnvironment env = s.initialEnvironment(baseEnv);
+    for (Instruction t : triggers) {
+      references(t.expand(env.expander()), t, s.stage(), dockerfile.stages(), earlier, deps, externals, s.platform());
+      env = env.apply(t);
+    }
+    if (deps.equals(s.dependencies()) && externals.equals(s.externalImages())) {
+      return this;
+    }
+    List<ResolvedStage> out = new ArrayList<>(stages);
+    out.set(index, s.withReferences(deps, externals));
+    return new BuildPlan(dockerfile, options, globalArgs, out, out.get(target.index()));
+  }
+
+  /** Records the stages and images an expanded instruction {@code x} reads from ({@code --from}, {@code from=}). */
+  private static void references(
+      Instruction x,
+      Instruction in,
+      Stage stage,
+      List<Stage> all,
+      Map<String, Integer> earlierNames,
+      Set<Integer> deps,
+      List<ExternalImage> externals,
+      Platform platform)
+      throws DockerfileException {
+    if (x instanceof Instruction.Copy c && c.from().isPresent()) {
+      fromReference(c.from().get(), "COPY --from", in, stage, all, earlierNames, deps, externals, platform);
+    } else if (x instanceof Instruction.Run r) {
+      for (Mount m : r.mounts()) {
+        if (m.from().isPresent()) {
+          fromReference(m.from().get(), "RUN --mount=from", in, stage, all, earlierNames, deps, externals, platform);
+        }
+      }
+    }
   }
 
   private static void fromReference(

@@ -66,7 +66,8 @@ public final class PlatformBuild {
   private final OciStore store;
   private final Optional<RegistryClient> registry;
   private final BuildRequest request;
-  private final BuildPlan plan;
+  /** The plan, re-planned once before any stage starts when base images' ONBUILD triggers name stages. */
+  private BuildPlan plan;
   private final Platform platform;
   private final Path work;
   private final ContextFiles context;
@@ -130,6 +131,12 @@ public final class PlatformBuild {
    * the caller may remove the work directory.
    */
   public Descriptor run() throws IOException, DockerfileException {
+    try {
+      plan = withBaseImageTriggers(plan);
+    } catch (IOException | DockerfileException | RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw e;
+    }
     Map<Integer, CompletableFuture<StageState>> futures = new LinkedHashMap<>();
     for (ResolvedStage s : plan.order()) {
       CompletableFuture<?>[] deps = s.dependencies().stream().map(futures::get).filter(java.util.Objects::nonNull)
@@ -157,6 +164,57 @@ public final class PlatformBuild {
     Descriptor configDesc = store.put(config);
     Manifest m = Manifest.of(configDesc, target.layers);
     return store.put(m).withPlatform(platform);
+  }
+
+  /**
+   * Resolves (pulling when needed, all at once) the base images of the needed stages and re-plans with their
+   * {@code ONBUILD} triggers, until no trigger adds a stage: a trigger's {@code COPY --from=stage} needs that stage
+   * built first, and a stage it adds may have a base image with triggers of its own.
+   */
+  private BuildPlan withBaseImageTriggers(BuildPlan p) throws IOException, DockerfileException {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    while (true) {
+      List<ResolvedStage> todo = p.order().stream()
+          .filter(s -> s.baseImage().isPresent() && seen.add(s.index())).toList();
+      if (todo.isEmpty()) {
+        return p;
+      }
+      List<CompletableFuture<StageState>> bases = new ArrayList<>();
+      for (ResolvedStage s : todo) {
+        bases.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return image(s.baseImage().get(), s.platform());
+          } catch (IOException e) {
+            throw new StageFailure(e);
+          }
+        }, executor));
+      }
+      CompletableFuture.allOf(bases.toArray(CompletableFuture<?>[]::new)).exceptionally(e -> null).join();
+      for (int i = 0; i < todo.size(); i++) {
+        StageState base;
+        try {
+          base = bases.get(i).join();
+        } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof StageFailure f && f.getCause() instanceof IOException io) {
+            throw io;
+          }
+          throw e;
+        }
+        if (!base.onBuild.isEmpty()) {
+          ResolvedStage s = todo.get(i);
+          p = p.withBaseImageTriggers(s.index(), base.env, triggers(s, base.onBuild));
+        }
+      }
+    }
+  }
+
+  /** {@code texts} (a base's {@code ONBUILD} triggers) parsed, named after the stage's {@code FROM}. */
+  private static List<Instruction> triggers(ResolvedStage s, List<String> texts) throws DockerfileException {
+    List<Instruction> out = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), texts.get(i), '\\'));
+    }
+    return out;
   }
 
   // ------------------------------------------------------------------ stage state
@@ -330,11 +388,7 @@ public final class PlatformBuild {
     StageState st = base(s);
     // The base's ONBUILD triggers run first, as if written after FROM: a base image's, or the ONBUILD instructions of
     // the earlier stage this one is built FROM (as BuildKit does; that stage ran its own base's triggers already).
-    List<Instruction> triggers = new ArrayList<>();
-    for (int i = 0; i < st.onBuild.size(); i++) {
-      triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
-          '\\'));
-    }
+    List<Instruction> triggers = triggers(s, st.onBuild);
     st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
     st.cfg.onBuild(List.of());
     Map<String, String> baseEnv = new LinkedHashMap<>(st.env);
