@@ -375,6 +375,52 @@ class BuildIT {
   }
 
   @Test
+  void build_stagesStartFromTheStoresExtractedBase_whichNoStepChanges_andGcDropsItWithTheBase() throws Exception {
+    // every way a step changes a stage's tree: COPY over a base file (moved into place), RUN deleting base files
+    // (whiteouts, applied by extracting the layer), and a stage FROM that stage (started as a linked copy of it)
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS a
+        COPY hello.txt /etc/passwd
+        RUN rm /etc/group /bin/ls && echo appended >> /etc/passwd
+        FROM a
+        RUN rm -rf /etc && echo gone > /note
+        COPY hello.txt /bin/busybox
+        FROM base/busybox:1
+        COPY --from=1 /note /bin/busybox /from-1/
+        RUN cat /etc/passwd /from-1/note /from-1/busybox > /seen
+        """);
+    String digest = ferry.ok("build", "-q", "-t", "seeded:1", ctx.toString()).lastLine();
+    Path out = tmp.resolve("seeded");
+    ferry.ok("unpack", "seeded:1", out.toString());
+    assertThat(Files.readString(out.resolve("seen")))
+        .isEqualTo(Files.readString(rootfs.resolve("etc/passwd")) + "gone\nhello\n");
+    Path base = tmp.resolve("base-unpacked");
+    ferry.ok("unpack", "base/busybox:1", base.toString());
+    Path cache = tmp.resolve("store/.ferry/build-rootfs");
+    List<Path> entries;
+    try (var e = Files.list(cache)) {
+      entries = e.toList();
+    }
+    assertThat(entries).as("one extracted base, shared by both stages on it").hasSize(1);
+    assertThat(Trees.describe(entries.get(0).resolve("root"))).as("the extracted base after the build")
+        .isEqualTo(Trees.describe(base));
+
+    // the same store's next build starts from it too, and gets the same image
+    assertThat(ferry.ok("build", "-q", "--no-cache", "-t", "seeded:2", ctx.toString()).lastLine()).isEqualTo(digest);
+    assertThat(Trees.describe(entries.get(0).resolve("root"))).isEqualTo(Trees.describe(base));
+
+    ferry.ok("gc");
+    assertThat(entries.get(0)).as("kept while the base's layer is in the store").exists();
+    ferry.ok("rmi", "seeded:1");
+    ferry.ok("rmi", "seeded:2");
+    ferry.ok("rmi", "base/busybox:1");
+    ferry.ok("gc");
+    try (var e = Files.list(cache)) {
+      assertThat(e.toList()).as("pruned with the base's layer").isEmpty();
+    }
+  }
+
+  @Test
   void build_interruptedWithSigint_leavesNoContainerMountWorkDirOrImage() throws Exception {
     // two stages at once, each in a long RUN when the signal comes; unusual sleep lengths find their processes, and
     // "started-a" appears only in the RUN's output, not in its header line

@@ -233,6 +233,10 @@ public final class PlatformBuild {
     boolean cmdSet;
     Path rootfs;
     int applied;
+    /** An image's state: its root filesystem is the store's read-only extracted copy ({@link RootfsCache}). */
+    boolean image;
+    /** The state this one was copied from (its layers are a prefix of ours): a tree to start from. */
+    StageState seed;
 
     StageState(String label, ImageConfig config, List<Descriptor> layers, Digest key) {
       this.label = label;
@@ -257,19 +261,63 @@ public final class PlatformBuild {
       s.onBuild = new ArrayList<>(onBuild);
       s.env.clear();
       s.env.putAll(env);
+      s.seed = this;
       return s;
     }
 
-    /** The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. */
+    /**
+     * The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. An
+     * image's is the store's extracted copy, never written to. A stage's starts as a copy of the nearest state it
+     * descends from that has a tree (its base stage's, or the base image's; see {@link #copyTreeTo}), then the layers
+     * after those are extracted.
+     */
     synchronized Path materialise() throws IOException {
+      if (image) {
+        if (rootfs == null) {
+          rootfs = RootfsCache.root(store, layers, PlatformBuild.this::extract);
+          applied = layers.size();
+        }
+        return rootfs;
+      }
       if (rootfs == null) {
-        rootfs = newDir("rootfs");
-        applied = 0;
+        Path dir = newDir("rootfs");
+        int from = 0;
+        for (StageState s = seed; s != null; s = s.seed) {
+          if (s.image || s.hasTree()) {
+            from = s.copyTreeTo(dir);
+            break;
+          }
+        }
+        rootfs = dir;
+        applied = from;
       }
       for (; applied < layers.size(); applied++) {
         extract(layers.get(applied), rootfs);
       }
       return rootfs;
+    }
+
+    synchronized boolean hasTree() {
+      return rootfs != null;
+    }
+
+    /**
+     * Copies this state's root filesystem, brought up to date, into the empty {@code dir}; returns its layer count.
+     * Files are hard-linked, not copied (new inodes are what costs here: ext4 spends more on allocating them than
+     * extracting spends on gunzip): no step writes into an existing file of a stage's tree — COPY's result and a
+     * RUN's change replace entries (rename, or unlink and create while extracting), a RUN writes only to its
+     * overlay's upper directory — so a file shared with the base's tree never changes. Directories are new.
+     */
+    synchronized int copyTreeTo(Path dir) throws IOException {
+      Path src = materialise();
+      try {
+        Exec.run(List.of("cp", "-al", "--", src + "/.", dir.toString()));
+      } catch (IOException notLinkable) { // another file system: copy
+        Exec.run(List.of("rm", "-rf", "--one-file-system", dir.toString()));
+        Files.createDirectory(dir);
+        Exec.run(List.of("cp", "-a", "--", src + "/.", dir.toString()));
+      }
+      return applied;
     }
 
     List<String> envList() {
@@ -378,6 +426,7 @@ public final class PlatformBuild {
     }
     StageState st = new StageState(name, image.config(), layers,
         chain(null, "image", image.manifestDescriptor().digest().toString(), p.toString()));
+    st.image = true;
     images.put(name + "@" + p, st);
     return st;
   }
