@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  * parallel, the external images to prefetch, and the build args no {@code ARG} consumed. Immutable and thread-safe.
  *
  * <p>Dependencies come from {@code FROM earlier-stage}, {@code COPY --from=stage|index} and
- * {@code RUN --mount=from=stage}. A {@code --from} or {@code from=} naming the stage itself or a later one is an
+ * {@code RUN --mount=from=stage}, also in the {@code ONBUILD} triggers a stage runs first: an earlier stage's own
+ * (read here) or a base image's (known only once the image is read: {@link #withBaseImageTriggers}). A {@code --from} or {@code from=} naming the stage itself or a later one is an
  * error; a {@code FROM} naming the stage's own name means an image of that name, as in Docker. Anything that names
  * no stage is an external image, except {@code scratch}.
  */
