@@ -188,8 +188,9 @@ public final class BuildPlan {
       List<Instruction> triggers = baseStage.map(b -> triggersOf(all.get(b))).orElse(List.of());
       List<Instruction> instructions = new ArrayList<>(triggers);
       instructions.addAll(stage.instructions());
+      References refs = new References(stage, all, names, deps, externals, platform);
       for (Instruction in : instructions) {
-        references(in.expand(env.expander()), in, stage, all, names, deps, externals, platform);
+        refs.add(in.expand(env.expander()), in);
         env = env.apply(in);
       }
       finalEnvs.add(env.env());
@@ -236,9 +237,10 @@ public final class BuildPlan {
     for (ResolvedStage e : stages.subList(0, index)) {
       e.name().ifPresent(n -> earlier.put(n, e.index()));
     }
+    References refs = new References(s.stage(), dockerfile.stages(), earlier, deps, externals, s.platform());
     StageEnvironment env = s.initialEnvironment(baseEnv);
     for (Instruction t : triggers) {
-      references(t.expand(env.expander()), t, s.stage(), dockerfile.stages(), earlier, deps, externals, s.platform());
+      refs.add(t.expand(env.expander()), t);
       env = env.apply(t);
     }
     if (deps.equals(s.dependencies()) && externals.equals(s.externalImages())) {
@@ -249,39 +251,36 @@ public final class BuildPlan {
     return new BuildPlan(dockerfile, options, globalArgs, out, out.get(target.index()));
   }
 
-  /** Records the stages and images an expanded instruction {@code x} reads from ({@code --from}, {@code from=}). */
-  private static void references(
-      Instruction x,
-      Instruction in,
-      Stage stage,
-      List<Stage> all,
-      Map<String, Integer> earlierNames,
-      Set<Integer> deps,
-      List<ExternalImage> externals,
-      Platform platform)
-      throws DockerfileException {
-    if (x instanceof Instruction.Copy c && c.from().isPresent()) {
-      fromReference(c.from().get(), "COPY --from", in, stage, all, earlierNames, deps, externals, platform);
-    } else if (x instanceof Instruction.Run r) {
-      for (Mount m : r.mounts()) {
-        if (m.from().isPresent()) {
-          fromReference(m.from().get(), "RUN --mount=from", in, stage, all, earlierNames, deps, externals, platform);
+  /**
+   * What one stage reads from, collected while planning it: the stages ({@code deps}) and external images it names.
+   *
+   * @param earlierNames the names of the stages before it
+   */
+  private record References(Stage stage, List<Stage> all, Map<String, Integer> earlierNames, Set<Integer> deps,
+      List<ExternalImage> externals, Platform platform) {
+
+    /** Records the stages and images an expanded instruction {@code x} reads from ({@code --from}, {@code from=}). */
+    void add(Instruction x, Instruction in) throws DockerfileException {
+      if (x instanceof Instruction.Copy c && c.from().isPresent()) {
+        fromReference(c.from().get(), "COPY --from", in, this);
+      } else if (x instanceof Instruction.Run r) {
+        for (Mount m : r.mounts()) {
+          if (m.from().isPresent()) {
+            fromReference(m.from().get(), "RUN --mount=from", in, this);
+          }
         }
       }
     }
   }
 
-  private static void fromReference(
-      String from,
-      String what,
-      Instruction in,
-      Stage stage,
-      List<Stage> all,
-      Map<String, Integer> earlierNames,
-      Set<Integer> deps,
-      List<ExternalImage> externals,
-      Platform platform)
+  private static void fromReference(String from, String what, Instruction in, References refs)
       throws DockerfileException {
+    Stage stage = refs.stage();
+    List<Stage> all = refs.all();
+    Map<String, Integer> earlierNames = refs.earlierNames();
+    Set<Integer> deps = refs.deps();
+    List<ExternalImage> externals = refs.externals();
+    Platform platform = refs.platform();
     String key = from.toLowerCase(Locale.ROOT);
     if (key.isBlank()) {
       throw new DockerfileException(what + " is empty after expansion", in.location(), in.text());
