@@ -10,6 +10,7 @@ import dev.ferry.build.dockerfile.DockerfileParser;
 import dev.ferry.build.internal.Cleanups;
 import dev.ferry.build.internal.PlatformBuild;
 import dev.ferry.build.internal.StepCache;
+import dev.ferry.build.internal.WorkDirs;
 import dev.ferry.oci.Descriptor;
 import dev.ferry.oci.Index;
 import dev.ferry.oci.Platform;
@@ -20,11 +21,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -94,12 +93,16 @@ public final class ImageBuilder {
     };
     try (OciStore.Session session = store.session()) {
       StepCache cache = new StepCache(store);
-      Path work = store.privateDirectory("build")
-          .resolve(HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()));
       List<Descriptor> manifests = new ArrayList<>();
       List<PlatformBuild> builds = new ArrayList<>();
-      // removed at the end, or by the shutdown hook on Ctrl-C after the containers and mounts inside it
-      try (Cleanups.Handle workDir = Cleanups.register(() -> Files.createDirectories(work), () -> deleteWork(work))) {
+      // held while the build runs, so that ferry gc can tell a killed build's leftovers from a running build's
+      try (WorkDirs.Lease lease = WorkDirs.lease(store.privateDirectory("build"));
+          // removed at the end, or by the shutdown hook on Ctrl-C after the containers and mounts inside it
+          Cleanups.Handle workDir = Cleanups.register(() -> Files.createDirectories(lease.dir()), () -> {
+            deleteWork(lease.dir());
+            lease.deleteLockFile();
+          })) {
+        Path work = lease.dir();
         AtomicReference<Exception> failure = new AtomicReference<>();
         Semaphore slots = new Semaphore(request.jobs());
         for (Platform p : request.platforms()) {

@@ -14,7 +14,7 @@ import java.util.Set;
  * Garbage collection as every command runs it: besides what {@code index.json} names, blobs a registry server
  * linked in the last hour and the manifests it serves by digest are kept, so a push in progress to
  * {@code ferry serve registry} on the same store loses nothing; the build step cache's records and layers are kept
- * too. Stateless.
+ * too. Base images' extracted trees that builds keep go with the last of their layers. Stateless.
  */
 final class Collector {
   static final Duration SERVER_GRACE = Duration.ofHours(1);
@@ -22,7 +22,7 @@ final class Collector {
   private Collector() {}
 
   static GarbageCollector.Result collect(OciStore store, boolean dryRun) throws IOException {
-    return GarbageCollector.collect(store, () -> roots(store), dryRun);
+    return GarbageCollector.collect(store, () -> roots(store), dryRun, () -> BuildCache.pruneExtractedImages(store));
   }
 
   /** Blobs kept besides what {@code index.json} reaches: the registry server's recent links and the build cache. */

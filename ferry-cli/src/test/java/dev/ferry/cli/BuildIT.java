@@ -335,6 +335,92 @@ class BuildIT {
   }
 
   @Test
+  void build_baseImageTriggersCopyingFromChildStages_buildThoseStagesFirst_likeBuildah() throws Exception {
+    // the triggers name stages of the child's Dockerfile that nothing else in it needs: only the re-planning after
+    // the base image is read builds them
+    String parent = """
+        WORKDIR /app
+        ONBUILD COPY --from=assets /made /app/made
+        ONBUILD COPY --from=tools /t/tool /app/tool
+        """;
+    String child = """
+        FROM base/busybox:1 AS assets
+        RUN echo made by assets > /made
+        FROM base/busybox:1 AS tools
+        RUN mkdir /t && echo the tool > /t/tool
+        FROM base/busybox:1 AS unused
+        RUN echo never built > /unused
+        FROM %s
+        RUN cat /app/made /app/tool > /app/both
+        """;
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\n" + parent);
+    ferry.ok("build", "-t", "parent:2", ctx.toString());
+    Files.writeString(ctx.resolve("Dockerfile"), child.formatted("parent:2"));
+    Cli.Run r = ferry.ok("build", "-t", "ferry/triggered:1", "--progress", "plain", ctx.toString());
+    assertThat(r.err()).contains("[stage assets 1/1] RUN echo made by assets").contains("[stage tools 1/1] RUN")
+        .doesNotContain("[stage unused");
+    Path out = tmp.resolve("triggered");
+    ferry.ok("unpack", "ferry/triggered:1", out.toString());
+    assertThat(Files.readString(out.resolve("app/both"))).isEqualTo("made by assets\nthe tool\n");
+    assertThat(ferry.ok("build", "-q", "-t", "ferry/triggered:1", ctx.toString()).lastLine()).as("rebuilt cached")
+        .isEqualTo(r.lastLine());
+
+    Buildah buildah = new Buildah();
+    buildah.base(rootfs, "amd64", "base/busybox:1");
+    buildah.bud("FROM localhost/base/busybox:1\n" + parent, "linux/amd64", "parent:2", "--format", "docker");
+    // buildah 1.28 plans before it reads the triggers and would skip the stages they name: build every stage
+    buildah.build(child.formatted("localhost/parent:2").replace("FROM base/busybox:1", "FROM localhost/base/busybox:1"),
+        "linux/amd64", "buildah/triggered:1", "--skip-unused-stages=false");
+    assertSameImage("ferry/triggered:1", "buildah/triggered:1", "linux/amd64");
+  }
+
+  @Test
+  void build_stagesStartFromTheStoresExtractedBase_whichNoStepChanges_andGcDropsItWithTheBase() throws Exception {
+    // every way a step changes a stage's tree: COPY over a base file (moved into place), RUN deleting base files
+    // (whiteouts, applied by extracting the layer), and a stage FROM that stage (started as a linked copy of it)
+    Files.writeString(ctx.resolve("Dockerfile"), """
+        FROM base/busybox:1 AS a
+        COPY hello.txt /etc/passwd
+        RUN rm /etc/group /bin/ls && echo appended >> /etc/passwd
+        FROM a
+        RUN rm -rf /etc && echo gone > /note
+        COPY hello.txt /bin/busybox
+        FROM base/busybox:1
+        COPY --from=1 /note /bin/busybox /from-1/
+        RUN cat /etc/passwd /from-1/note /from-1/busybox > /seen
+        """);
+    String digest = ferry.ok("build", "-q", "-t", "seeded:1", ctx.toString()).lastLine();
+    Path out = tmp.resolve("seeded");
+    ferry.ok("unpack", "seeded:1", out.toString());
+    assertThat(Files.readString(out.resolve("seen")))
+        .isEqualTo(Files.readString(rootfs.resolve("etc/passwd")) + "gone\nhello\n");
+    Path base = tmp.resolve("base-unpacked");
+    ferry.ok("unpack", "base/busybox:1", base.toString());
+    Path cache = tmp.resolve("store/.ferry/build-rootfs");
+    List<Path> entries;
+    try (var e = Files.list(cache)) {
+      entries = e.toList();
+    }
+    assertThat(entries).as("one extracted base, shared by both stages on it").hasSize(1);
+    assertThat(Trees.describe(entries.get(0).resolve("root"))).as("the extracted base after the build")
+        .isEqualTo(Trees.describe(base));
+
+    // the same store's next build starts from it too, and gets the same image
+    assertThat(ferry.ok("build", "-q", "--no-cache", "-t", "seeded:2", ctx.toString()).lastLine()).isEqualTo(digest);
+    assertThat(Trees.describe(entries.get(0).resolve("root"))).isEqualTo(Trees.describe(base));
+
+    ferry.ok("gc");
+    assertThat(entries.get(0)).as("kept while the base's layer is in the store").exists();
+    ferry.ok("rmi", "seeded:1");
+    ferry.ok("rmi", "seeded:2");
+    ferry.ok("rmi", "base/busybox:1");
+    ferry.ok("gc");
+    try (var e = Files.list(cache)) {
+      assertThat(e.toList()).as("pruned with the base's layer").isEmpty();
+    }
+  }
+
+  @Test
   void build_interruptedWithSigint_leavesNoContainerMountWorkDirOrImage() throws Exception {
     // two stages at once, each in a long RUN when the signal comes; unusual sleep lengths find their processes, and
     // "started-a" appears only in the RUN's output, not in its header line
@@ -348,20 +434,10 @@ class BuildIT {
         COPY --from=b /etc/passwd /b
         """);
     Path log = tmp.resolve("build.log");
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "dev.ferry.cli.Main", "--store",
-        tmp.resolve("store").toString(), "build", "--jobs", "2", "--progress", "plain", "-t", "interrupted:1",
-        ctx.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    Process p = startFerry(log, "build", "--jobs", "2", "--progress", "plain", "-t", "interrupted:1", ctx.toString());
     try {
-      long deadline = System.nanoTime() + 120_000_000_000L;
-      while (!(Files.readString(log).contains("started-a") && Files.readString(log).contains("started-b"))) {
-        assertThat(p.isAlive()).as("the build ended early:\n" + Files.readString(log)).isTrue();
-        assertThat(System.nanoTime()).as("both RUNs started").isLessThan(deadline);
-        Thread.sleep(50);
-      }
-      assertThat(sleepers()).hasSizeGreaterThanOrEqualTo(2);
+      awaitOutput(p, log, "started-a", "started-b");
+      assertThat(sleepers("sleep 6011", "sleep 6012")).hasSizeGreaterThanOrEqualTo(2);
       Processes.run("kill", "-INT", Long.toString(p.pid())).ok();
       assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("the build exits after SIGINT").isTrue();
     } finally {
@@ -369,7 +445,7 @@ class BuildIT {
     }
     assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(130);
 
-    assertThat(sleepers()).as("processes of the RUN steps").isEmpty();
+    assertThat(sleepers("sleep 6011", "sleep 6012")).as("processes of the RUN steps").isEmpty();
     assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(tmp.toString());
     Path work = tmp.resolve("store/.ferry/build");
     try (var left = Files.list(work)) {
@@ -382,14 +458,114 @@ class BuildIT {
     assertThat(ferry.ok("-q", "images").outLines()).containsExactly("docker.io/base/busybox:1");
   }
 
-  /** The pids of the interrupted test's {@code sleep 6011} / {@code sleep 6012} processes, wherever they run. */
-  private static List<Long> sleepers() throws IOException {
+  @Test
+  void build_killedWithSigkill_leavesContainerMountAndWorkDir_whichGcRemoves_butNotThoseOfARunningBuild()
+      throws Exception {
+    Files.writeString(ctx.resolve("Dockerfile"), "FROM base/busybox:1\nRUN X=started && echo $X-k && sleep 6021\n");
+    Path killedLog = tmp.resolve("killed.log");
+    Process killed = startFerry(killedLog, "build", "--progress", "plain", "-t", "killed:1", ctx.toString());
+    Path work = tmp.resolve("store/.ferry/build");
+    List<Path> left;
+    try {
+      awaitOutput(killed, killedLog, "started-k");
+      try (var dirs = Files.list(work)) {
+        left = dirs.filter(Files::isDirectory).toList();
+      }
+      Processes.run("kill", "-KILL", Long.toString(killed.pid())).ok();
+      assertThat(killed.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    } finally {
+      killed.destroyForcibly();
+    }
+    // what SIGKILL leaves: the work directory, its overlay mount, the runc container and its process
+    assertThat(left).hasSize(1);
+    assertThat(left.get(0)).exists();
+    assertThat(Files.readString(Path.of("/proc/mounts"))).contains(left.get(0).toString());
+    assertThat(sleepers("sleep 6021")).isNotEmpty();
+
+    // a second build, running while gc runs, keeps everything it has
+    Path ctx2 = Files.createDirectories(tmp.resolve("ctx2"));
+    Files.writeString(ctx2.resolve("Dockerfile"), "FROM base/busybox:1\nRUN X=started && echo $X-l && sleep 6022\n");
+    Path runningLog = tmp.resolve("running.log");
+    Process running = startFerry(runningLog, "build", "--progress", "plain", "-t", "running:1", ctx2.toString());
+    Process gc = null;
+    try {
+      awaitOutput(running, runningLog, "started-l");
+      List<Path> live;
+      try (var dirs = Files.list(work)) {
+        live = dirs.filter(Files::isDirectory).filter(d -> !d.equals(left.get(0))).toList();
+      }
+      assertThat(live).hasSize(1);
+      Path gcLog = tmp.resolve("gc.log");
+      // gc removes the killed build's leftovers at once, then waits for the running build to end (the store lock)
+      gc = startFerry(gcLog, "gc");
+      long deadline = System.nanoTime() + 120_000_000_000L;
+      while (Files.exists(left.get(0))) {
+        assertThat(gc.isAlive()).as("gc waits for the running build:\n" + Files.readString(gcLog)).isTrue();
+        assertThat(System.nanoTime()).as("gc removed the killed build's directory:\n" + Files.readString(gcLog))
+            .isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(sleepers("sleep 6021")).as("the killed build's RUN process").isEmpty();
+      assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(left.get(0).toString())
+          .contains(live.get(0).toString());
+      assertThat(live.get(0)).exists();
+      assertThat(sleepers("sleep 6022")).as("the running build's RUN process").isNotEmpty();
+      assertThat(running.isAlive()).isTrue();
+
+      Processes.run("kill", "-INT", Long.toString(running.pid())).ok();
+      assertThat(running.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(gc.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(gc.exitValue()).as(Files.readString(gcLog)).isZero();
+      assertThat(Files.readString(gcLog)).contains("removed 1 work directories of killed builds (1 mounts, 1 runc "
+          + "containers)");
+    } finally {
+      running.destroyForcibly();
+      if (gc != null) {
+        gc.destroyForcibly();
+      }
+      if (running.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && running.exitValue() != 130) {
+        ferry.run("gc"); // the test failed: remove what the killed processes left, as gc does when it works
+      }
+    }
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(tmp.toString());
+    assertThat(sleepers("sleep 6021", "sleep 6022")).isEmpty();
+    try (var rest = Files.list(work)) {
+      assertThat(rest.toList()).as("work directories and lock files").isEmpty();
+    }
+    Cli.Run fsck = ferry.run("fsck");
+    assertThat(fsck.exitCode()).as(fsck.out() + fsck.err()).isZero();
+    assertThat(fsck.out()).startsWith("clean");
+    assertThat(ferry.ok("-q", "images").outLines()).containsExactly("docker.io/base/busybox:1");
+  }
+
+  /** Starts {@code ferry ARGS} on the test's store as its own JVM, output (both streams) to {@code log}. */
+  private Process startFerry(Path log, String... args) throws IOException {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path"),
+        "dev.ferry.cli.Main", "--store", tmp.resolve("store").toString()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+  }
+
+  /** Waits (two minutes at most) until {@code log} holds every one of {@code marks}, failing if {@code p} ends. */
+  private static void awaitOutput(Process p, Path log, String... marks) throws Exception {
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (!java.util.Arrays.stream(marks).allMatch(Files.readString(log)::contains)) {
+      assertThat(p.isAlive()).as("the build ended early:\n" + Files.readString(log)).isTrue();
+      assertThat(System.nanoTime()).as("the RUN steps started: " + List.of(marks)).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+  }
+
+  /** The pids of processes whose command line contains one of {@code commands}, wherever they run. */
+  private static List<Long> sleepers(String... commands) throws IOException {
     List<Long> out = new ArrayList<>();
     try (var procs = Files.list(Path.of("/proc"))) {
       for (Path d : procs.filter(x -> x.getFileName().toString().matches("[0-9]+")).toList()) {
         try {
           String cmd = Files.readString(d.resolve("cmdline")).replace('\0', ' ').strip();
-          if (cmd.contains("sleep 6011") || cmd.contains("sleep 6012")) { // sleep, or the shell running it
+          if (java.util.Arrays.stream(commands).anyMatch(cmd::contains)) { // sleep, or the shell running it
             out.add(Long.parseLong(d.getFileName().toString()));
           }
         } catch (IOException gone) {
@@ -494,8 +670,8 @@ class BuildIT {
     }
 
     /** Builds {@code dockerfile} on the test's context for {@code platform} and imports it into Ferry's store. */
-    void build(String dockerfile, String platform, String ferryName) throws Exception {
-      bud(dockerfile, platform, "bud:latest");
+    void build(String dockerfile, String platform, String ferryName, String... options) throws Exception {
+      bud(dockerfile, platform, "bud:latest", options);
       Path layout = tmp.resolve("layout-" + ferryName.replaceAll("[^a-z0-9]", "_"));
       run(base, env, "push", "--signature-policy", policy.toString(), "localhost/bud:latest", "oci:" + layout + ":x");
       ferry.ok("import", layout.toString(), "-t", ferryName);

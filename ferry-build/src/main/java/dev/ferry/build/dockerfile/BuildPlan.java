@@ -22,7 +22,8 @@ import java.util.stream.Collectors;
  * parallel, the external images to prefetch, and the build args no {@code ARG} consumed. Immutable and thread-safe.
  *
  * <p>Dependencies come from {@code FROM earlier-stage}, {@code COPY --from=stage|index} and
- * {@code RUN --mount=from=stage}. A {@code --from} or {@code from=} naming the stage itself or a later one is an
+ * {@code RUN --mount=from=stage}, also in the {@code ONBUILD} triggers a stage runs first: an earlier stage's own
+ * (read here) or a base image's (known only once the image is read: {@link #withBaseImageTriggers}). A {@code --from} or {@code from=} naming the stage itself or a later one is an
  * error; a {@code FROM} naming the stage's own name means an image of that name, as in Docker. Anything that names
  * no stage is an external image, except {@code scratch}.
  */
@@ -183,17 +184,13 @@ public final class BuildPlan {
           escape, options, globals);
       Map<String, String> baseEnv = baseStage.map(finalEnvs::get).orElse(Map.of());
       StageEnvironment env = draft.initialEnvironment(baseEnv);
-      for (Instruction in : stage.instructions()) {
-        Instruction x = in.expand(env.expander());
-        if (x instanceof Instruction.Copy c && c.from().isPresent()) {
-          fromReference(c.from().get(), "COPY --from", in, stage, all, names, deps, externals, platform);
-        } else if (x instanceof Instruction.Run r) {
-          for (Mount m : r.mounts()) {
-            if (m.from().isPresent()) {
-              fromReference(m.from().get(), "RUN --mount=from", in, stage, all, names, deps, externals, platform);
-            }
-          }
-        }
+      // A stage built FROM an earlier one runs that stage's ONBUILD triggers first; what they copy from is needed too.
+      List<Instruction> triggers = baseStage.map(b -> triggersOf(all.get(b))).orElse(List.of());
+      List<Instruction> instructions = new ArrayList<>(triggers);
+      instructions.addAll(stage.instructions());
+      References refs = new References(stage, all, names, deps, externals, platform);
+      for (Instruction in : instructions) {
+        refs.add(in.expand(env.expander()), in);
         env = env.apply(in);
       }
       finalEnvs.add(env.env());
@@ -211,17 +208,79 @@ public final class BuildPlan {
     return new BuildPlan(dockerfile, options, globals, resolved, target);
   }
 
-  private static void fromReference(
-      String from,
-      String what,
-      Instruction in,
-      Stage stage,
-      List<Stage> all,
-      Map<String, Integer> earlierNames,
-      Set<Integer> deps,
-      List<ExternalImage> externals,
-      Platform platform)
+  /** The instructions {@code stage}'s own {@code ONBUILD} lines record, which a stage built FROM it runs first. */
+  private static List<Instruction> triggersOf(Stage stage) {
+    List<Instruction> out = new ArrayList<>();
+    for (Instruction in : stage.instructions()) {
+      if (in instanceof Instruction.OnBuild o) {
+        out.add(o.trigger());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * This plan once the {@code ONBUILD} triggers of stage {@code index}'s base image are known (they are read from the
+   * image, after planning): a trigger's {@code COPY --from} or {@code RUN --mount=from=} naming a stage makes that
+   * stage (and what it needs) part of the plan, built before this one; one naming an image adds an external image.
+   * BuildKit re-plans the same way. The triggers expand against {@code baseEnv}, the base image's environment.
+   *
+   * @param triggers the base image's triggers, parsed, in the order they run
+   * @throws DockerfileException for a trigger naming this stage or a later one, or failing to expand
+   */
+  public BuildPlan withBaseImageTriggers(int index, Map<String, String> baseEnv, List<Instruction> triggers)
       throws DockerfileException {
+    ResolvedStage s = stages.get(index);
+    Set<Integer> deps = new LinkedHashSet<>(s.dependencies());
+    List<ExternalImage> externals = new ArrayList<>(s.externalImages());
+    Map<String, Integer> earlier = new HashMap<>();
+    for (ResolvedStage e : stages.subList(0, index)) {
+      e.name().ifPresent(n -> earlier.put(n, e.index()));
+    }
+    References refs = new References(s.stage(), dockerfile.stages(), earlier, deps, externals, s.platform());
+    StageEnvironment env = s.initialEnvironment(baseEnv);
+    for (Instruction t : triggers) {
+      refs.add(t.expand(env.expander()), t);
+      env = env.apply(t);
+    }
+    if (deps.equals(s.dependencies()) && externals.equals(s.externalImages())) {
+      return this;
+    }
+    List<ResolvedStage> out = new ArrayList<>(stages);
+    out.set(index, s.withReferences(deps, externals));
+    return new BuildPlan(dockerfile, options, globalArgs, out, out.get(target.index()));
+  }
+
+  /**
+   * What one stage reads from, collected while planning it: the stages ({@code deps}) and external images it names.
+   *
+   * @param earlierNames the names of the stages before it
+   */
+  private record References(Stage stage, List<Stage> all, Map<String, Integer> earlierNames, Set<Integer> deps,
+      List<ExternalImage> externals, Platform platform) {
+
+    /** Records the stages and images an expanded instruction {@code x} reads from ({@code --from}, {@code from=}). */
+    void add(Instruction x, Instruction in) throws DockerfileException {
+      if (x instanceof Instruction.Copy c && c.from().isPresent()) {
+        fromReference(c.from().get(), "COPY --from", in, this);
+      } else if (x instanceof Instruction.Run r) {
+        for (Mount m : r.mounts()) {
+          if (m.from().isPresent()) {
+            fromReference(m.from().get(), "RUN --mount=from", in, this);
+          }
+        }
+      }
+    }
+  }
+
+  private static void fromReference(String from, String what, Instruction in, References refs)
+      throws DockerfileException {
+    Stage stage = refs.stage();
+    List<Stage> all = refs.all();
+    Map<String, Integer> earlierNames = refs.earlierNames();
+    Set<Integer> deps = refs.deps();
+    List<ExternalImage> externals = refs.externals();
+    Platform platform = refs.platform();
     String key = from.toLowerCase(Locale.ROOT);
     if (key.isBlank()) {
       throw new DockerfileException(what + " is empty after expansion", in.location(), in.text());

@@ -51,6 +51,12 @@ public final class ResolvedStage {
     this.globalArgs = globalArgs;
   }
 
+  /** This stage with other dependencies and external images (after its base's triggers are known). */
+  ResolvedStage withReferences(Set<Integer> dependencies, List<ExternalImage> externalImages) {
+    return new ResolvedStage(stage, image, baseStage, baseImage, platform, dependencies, externalImages, escape, options,
+        globalArgs);
+  }
+
   /** The stage as parsed. */
   public Stage stage() {
     return stage;

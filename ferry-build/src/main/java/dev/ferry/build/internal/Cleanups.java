@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A resource is created and its cleanup registered in one step ({@link #register(Action, Runnable)}) under the
  * same lock the shutdown hook holds while it runs the pending actions. So once the hook has started, no build thread
  * can create a mount or start a container that nothing would remove: it gets an {@link IOException} instead. (SIGKILL
- * runs no hook; what it leaves is a work directory under the store's {@code .ferry/build}, which {@code ferry gc}
- * does not yet remove, and possibly a mount.)
+ * runs no hook; what it leaves under the store's {@code .ferry/build} — the work directory, a mount, a container —
+ * {@code ferry gc} removes through {@link WorkDirs#cleanDead}.)
  */
 public final class Cleanups {
   private static final Object LOCK = new Object();

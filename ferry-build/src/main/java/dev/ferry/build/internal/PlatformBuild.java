@@ -66,7 +66,8 @@ public final class PlatformBuild {
   private final OciStore store;
   private final Optional<RegistryClient> registry;
   private final BuildRequest request;
-  private final BuildPlan plan;
+  /** The plan, re-planned once before any stage starts when base images' ONBUILD triggers name stages. */
+  private BuildPlan plan;
   private final Platform platform;
   private final Path work;
   private final ContextFiles context;
@@ -130,6 +131,12 @@ public final class PlatformBuild {
    * the caller may remove the work directory.
    */
   public Descriptor run() throws IOException, DockerfileException {
+    try {
+      plan = withBaseImageTriggers(plan);
+    } catch (IOException | DockerfileException | RuntimeException e) {
+      failure.compareAndSet(null, e);
+      throw e;
+    }
     Map<Integer, CompletableFuture<StageState>> futures = new LinkedHashMap<>();
     for (ResolvedStage s : plan.order()) {
       CompletableFuture<?>[] deps = s.dependencies().stream().map(futures::get).filter(java.util.Objects::nonNull)
@@ -159,6 +166,57 @@ public final class PlatformBuild {
     return store.put(m).withPlatform(platform);
   }
 
+  /**
+   * Resolves (pulling when needed, all at once) the base images of the needed stages and re-plans with their
+   * {@code ONBUILD} triggers, until no trigger adds a stage: a trigger's {@code COPY --from=stage} needs that stage
+   * built first, and a stage it adds may have a base image with triggers of its own.
+   */
+  private BuildPlan withBaseImageTriggers(BuildPlan p) throws IOException, DockerfileException {
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    while (true) {
+      List<ResolvedStage> todo = p.order().stream()
+          .filter(s -> s.baseImage().isPresent() && seen.add(s.index())).toList();
+      if (todo.isEmpty()) {
+        return p;
+      }
+      List<CompletableFuture<StageState>> bases = new ArrayList<>();
+      for (ResolvedStage s : todo) {
+        bases.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            return image(s.baseImage().get(), s.platform());
+          } catch (IOException e) {
+            throw new StageFailure(e);
+          }
+        }, executor));
+      }
+      CompletableFuture.allOf(bases.toArray(CompletableFuture<?>[]::new)).exceptionally(e -> null).join();
+      for (int i = 0; i < todo.size(); i++) {
+        StageState base;
+        try {
+          base = bases.get(i).join();
+        } catch (java.util.concurrent.CompletionException e) {
+          if (e.getCause() instanceof StageFailure f && f.getCause() instanceof IOException io) {
+            throw io;
+          }
+          throw e;
+        }
+        if (!base.onBuild.isEmpty()) {
+          ResolvedStage s = todo.get(i);
+          p = p.withBaseImageTriggers(s.index(), base.env, triggers(s, base.onBuild));
+        }
+      }
+    }
+  }
+
+  /** {@code texts} (a base's {@code ONBUILD} triggers) parsed, named after the stage's {@code FROM}. */
+  private static List<Instruction> triggers(ResolvedStage s, List<String> texts) throws DockerfileException {
+    List<Instruction> out = new ArrayList<>();
+    for (int i = 0; i < texts.size(); i++) {
+      out.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), texts.get(i), '\\'));
+    }
+    return out;
+  }
+
   // ------------------------------------------------------------------ stage state
 
   /** A stage's (or a --from image's) state as it is built: config, layers, cache key chain, lazy root fs. */
@@ -175,6 +233,10 @@ public final class PlatformBuild {
     boolean cmdSet;
     Path rootfs;
     int applied;
+    /** An image's state: its root filesystem is the store's read-only extracted copy ({@link RootfsCache}). */
+    boolean image;
+    /** The state this one was copied from (its layers are a prefix of ours): a tree to start from. */
+    StageState seed;
 
     StageState(String label, ImageConfig config, List<Descriptor> layers, Digest key) {
       this.label = label;
@@ -199,19 +261,63 @@ public final class PlatformBuild {
       s.onBuild = new ArrayList<>(onBuild);
       s.env.clear();
       s.env.putAll(env);
+      s.seed = this;
       return s;
     }
 
-    /** The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. */
+    /**
+     * The root filesystem with every layer so far applied; stages that COPY --from this one may call it at once. An
+     * image's is the store's extracted copy, never written to. A stage's starts as a copy of the nearest state it
+     * descends from that has a tree (its base stage's, or the base image's; see {@link #copyTreeTo}), then the layers
+     * after those are extracted.
+     */
     synchronized Path materialise() throws IOException {
+      if (image) {
+        if (rootfs == null) {
+          rootfs = RootfsCache.root(store, layers, PlatformBuild.this::extract);
+          applied = layers.size();
+        }
+        return rootfs;
+      }
       if (rootfs == null) {
-        rootfs = newDir("rootfs");
-        applied = 0;
+        Path dir = newDir("rootfs");
+        int from = 0;
+        for (StageState s = seed; s != null; s = s.seed) {
+          if (s.image || s.hasTree()) {
+            from = s.copyTreeTo(dir);
+            break;
+          }
+        }
+        rootfs = dir;
+        applied = from;
       }
       for (; applied < layers.size(); applied++) {
         extract(layers.get(applied), rootfs);
       }
       return rootfs;
+    }
+
+    synchronized boolean hasTree() {
+      return rootfs != null;
+    }
+
+    /**
+     * Copies this state's root filesystem, brought up to date, into the empty {@code dir}; returns its layer count.
+     * Files are hard-linked, not copied (new inodes are what costs here: ext4 spends more on allocating them than
+     * extracting spends on gunzip): no step writes into an existing file of a stage's tree — COPY's result and a
+     * RUN's change replace entries (rename, or unlink and create while extracting), a RUN writes only to its
+     * overlay's upper directory — so a file shared with the base's tree never changes. Directories are new.
+     */
+    synchronized int copyTreeTo(Path dir) throws IOException {
+      Path src = materialise();
+      try {
+        Exec.run(List.of("cp", "-al", "--", src + "/.", dir.toString()));
+      } catch (IOException notLinkable) { // another file system: copy
+        Exec.run(List.of("rm", "-rf", "--one-file-system", dir.toString()));
+        Files.createDirectory(dir);
+        Exec.run(List.of("cp", "-a", "--", src + "/.", dir.toString()));
+      }
+      return applied;
     }
 
     List<String> envList() {
@@ -320,6 +426,7 @@ public final class PlatformBuild {
     }
     StageState st = new StageState(name, image.config(), layers,
         chain(null, "image", image.manifestDescriptor().digest().toString(), p.toString()));
+    st.image = true;
     images.put(name + "@" + p, st);
     return st;
   }
@@ -330,11 +437,7 @@ public final class PlatformBuild {
     StageState st = base(s);
     // The base's ONBUILD triggers run first, as if written after FROM: a base image's, or the ONBUILD instructions of
     // the earlier stage this one is built FROM (as BuildKit does; that stage ran its own base's triggers already).
-    List<Instruction> triggers = new ArrayList<>();
-    for (int i = 0; i < st.onBuild.size(); i++) {
-      triggers.add(DockerfileParser.parseInstruction(s.image() + " ONBUILD trigger " + (i + 1), st.onBuild.get(i),
-          '\\'));
-    }
+    List<Instruction> triggers = triggers(s, st.onBuild);
     st.onBuild = new ArrayList<>(); // triggers are not inherited by the child image, as in Docker
     st.cfg.onBuild(List.of());
     Map<String, String> baseEnv = new LinkedHashMap<>(st.env);

@@ -329,4 +329,52 @@ class BuildPlanTest {
     Step step = p.target().steps(Map.of()).get(0);
     assertThat(step.expanded()).isSameAs(step.instruction());
   }
+
+  @Test
+  void earlierStagesTrigger_copyFromAStage_makesThatStageADependencyOfTheChild() throws Exception {
+    BuildPlan p = plan("""
+        FROM alpine AS assets
+        FROM alpine AS template
+        ONBUILD COPY --from=assets /a /a
+        FROM template
+        """, AMD64);
+    assertThat(p.target().dependencies()).containsExactly(0, 1);
+    assertThat(names(p.order())).containsExactly("assets", "template", "2");
+    assertThat(p.levels()).extracting(BuildPlanTest::names)
+        .containsExactly(List.of("assets", "template"), List.of("2"));
+  }
+
+  @Test
+  void baseImageTriggers_namingStages_addThemToThePlan_andExpandAgainstTheBaseEnv() throws Exception {
+    BuildPlan p = plan("""
+        FROM alpine AS tools
+        FROM alpine AS assets
+        FROM busybox AS unused
+        FROM registry.internal/parent:1
+        RUN true
+        """, AMD64);
+    assertThat(names(p.order())).containsExactly("3");
+    List<Instruction> triggers = List.of(
+        DockerfileParser.parseInstruction("t1", "COPY --from=${SRC} /a /a", '\\'),
+        DockerfileParser.parseInstruction("t2", "RUN --mount=type=bind,from=tools,target=/t true", '\\'),
+        DockerfileParser.parseInstruction("t3", "COPY --from=helper:2 /h /h", '\\'));
+    BuildPlan q = p.withBaseImageTriggers(3, Map.of("SRC", "assets"), triggers);
+    assertThat(q.target().dependencies()).containsExactly(0, 1);
+    assertThat(names(q.order())).containsExactly("tools", "assets", "3");
+    assertThat(q.externalImages()).extracting(e -> e.reference().toString())
+        .containsExactly("docker.io/library/alpine:latest", "registry.internal/parent:1", "docker.io/library/helper:2");
+    assertThat(p.withBaseImageTriggers(3, Map.of(), List.of())).isSameAs(p);
+  }
+
+  @Test
+  void baseImageTrigger_namingTheStageItselfOrALaterOne_isAnError() throws Exception {
+    BuildPlan p = plan("FROM parent:1 AS app\nFROM alpine AS later\n", AMD64);
+    assertThatThrownBy(() -> p.withBaseImageTriggers(0, Map.of(),
+        List.of(DockerfileParser.parseInstruction("parent:1 ONBUILD trigger 1", "COPY --from=later /a /a", '\\'))))
+        .isInstanceOf(DockerfileException.class)
+        .hasMessageStartingWith("parent:1 ONBUILD trigger 1:1:1: COPY --from=later names stage 'later', defined later");
+    assertThatThrownBy(() -> p.withBaseImageTriggers(0, Map.of(),
+        List.of(DockerfileParser.parseInstruction("t", "COPY --from=app /a /a", '\\'))))
+        .hasMessageContaining("COPY --from=app names this stage itself");
+  }
 }

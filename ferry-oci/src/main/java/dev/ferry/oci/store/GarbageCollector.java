@@ -40,6 +40,22 @@ public final class GarbageCollector {
    * moment too early.
    */
   public static Result collect(OciStore store, Roots extraRoots, boolean dryRun) throws IOException {
+    return collect(store, extraRoots, dryRun, () -> {});
+  }
+
+  /** Work on data derived from blobs (a cache of extracted layers) that must run while no writer is active. */
+  @FunctionalInterface
+  public interface AfterCollect {
+    void run() throws IOException;
+  }
+
+  /**
+   * Like {@link #collect(OciStore, Roots, boolean)}, then runs {@code after} (unless {@code dryRun}) under the same
+   * exclusive lock, when the doomed blobs are gone: a cache derived from blobs can then drop what lost its blobs,
+   * with no writer using it.
+   */
+  public static Result collect(OciStore store, Roots extraRoots, boolean dryRun, AfterCollect after)
+      throws IOException {
     return store.exclusively(
         () -> {
           Set<Digest> extra = extraRoots.get();
@@ -66,6 +82,9 @@ public final class GarbageCollector {
             if (!dryRun) {
               Files.deleteIfExists(p);
             }
+          }
+          if (!dryRun) {
+            after.run();
           }
           return new Result(doomed.size(), bytes, temps, kept);
         });
