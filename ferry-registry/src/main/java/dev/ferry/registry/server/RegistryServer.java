@@ -15,13 +15,18 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.http.spi.JettyHttpServer;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.ConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ContextHandlerCollection;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -104,7 +109,7 @@ public final class RegistryServer implements AutoCloseable {
     boolean tls = b.tlsCert != null;
     SSLContext ssl = tls ? Pem.serverContext(b.tlsCert, Objects.requireNonNull(b.tlsKey, "tls key")) : null;
     Server server = new Server(threadPool(b.threads));
-    server.setHandler(new ContextHandlerCollection());
+    server.setHandler(new ExposeSink(new ContextHandlerCollection()));
     server.setStopTimeout(TimeUnit.SECONDS.toMillis(STOP_DELAY));
     this.connector = connector(server, b, ssl);
     server.addConnector(connector);
@@ -123,6 +128,25 @@ public final class RegistryServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+  }
+
+  /**
+   * The request attribute under which a handler finds the Jetty response as a {@link Content.Sink}: the SPI's
+   * {@code OutputStream} takes only byte arrays, and {@link RegistryHandler} sends blobs from mapped (direct) buffers.
+   */
+  static final String SINK_ATTRIBUTE = "dev.ferry.registry.server.sink";
+
+  /** Sets {@link #SINK_ATTRIBUTE} on every request before the SPI turns it into an {@code HttpExchange}. */
+  private static final class ExposeSink extends Handler.Wrapper {
+    ExposeSink(Handler next) {
+      super(next);
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) throws Exception {
+      request.setAttribute(SINK_ATTRIBUTE, response);
+      return super.handle(request, response, callback);
+    }
   }
 
   public static Builder builder() {
