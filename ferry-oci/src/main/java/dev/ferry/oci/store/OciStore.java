@@ -31,6 +31,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -82,6 +83,7 @@ public final class OciStore {
   private final Path ingest;
   private final Path lockFile;
   private final WriterLock writerLock;
+  private volatile @Nullable ParsedIndex parsedIndex;
 
   private OciStore(Path root) {
     this.root = root;
@@ -720,8 +722,21 @@ public final class OciStore {
     } catch (NoSuchFileException e) {
       return List.of();
     }
-    return Index.parse(bytes, Optional.of(MediaType.OCI_INDEX.value())).manifests();
+    ParsedIndex cached = parsedIndex;
+    if (cached != null && Arrays.equals(cached.bytes(), bytes)) {
+      return cached.entries();
+    }
+    List<Descriptor> entries = Index.parse(bytes, Optional.of(MediaType.OCI_INDEX.value())).manifests();
+    parsedIndex = new ParsedIndex(bytes, entries);
+    return entries;
   }
+
+  /**
+   * {@code index.json} as last parsed: a registry answering manifest requests by tag reads the file (from the page
+   * cache) but parses it again only when its bytes changed. Compared by content, not by file times, which are
+   * coarser than the rate at which tags can change.
+   */
+  private record ParsedIndex(byte[] bytes, List<Descriptor> entries) {}
 
   /** The descriptor named {@code name}, if any. */
   public Optional<Descriptor> resolve(String name) throws IOException {
