@@ -1,6 +1,7 @@
 package dev.ferry.registry.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ferry.oci.Descriptor;
 import dev.ferry.oci.Platform;
@@ -57,6 +58,17 @@ class LoopbackTlsIT {
   void distributionWithTls_onLoopback_pushAndPullOverHttps() throws Exception {
     try (DistributionRegistry r = DistributionRegistry.startTls(cert, key)) {
       pushThenPull(r.host());
+    }
+  }
+
+  @Test
+  void distributionWithTls_certificateNotTrusted_refusedNotDowngraded() throws Exception {
+    try (DistributionRegistry r = DistributionRegistry.startTls(cert, key);
+        RegistryClient c = RegistryClient.builder().ignoreDockerConfig().build()) {
+      OciStore dst = OciStore.open(tmp.resolve("dst"));
+      assertThatThrownBy(() -> c.pull(dst, Reference.parse(r.host() + "/tls/none:1"), PlatformSelection.host(), ProgressListener.NONE))
+          .isInstanceOf(dev.ferry.registry.RegistryException.class)
+          .hasMessageContaining("TLS failed");
     }
   }
 
