@@ -489,6 +489,35 @@ public final class OciStore {
     }
 
     /**
+     * Writes the remaining bytes of {@code src}, as {@link #write(byte[], int, int)} would; a direct buffer (as an
+     * HTTP server receives into) is hashed and written to the file as it is, without a copy into the heap and back.
+     * Leaves {@code src} fully consumed.
+     */
+    public void write(ByteBuffer src) throws IOException {
+      if (!src.isDirect()) {
+        int n = src.remaining();
+        if (src.hasArray()) {
+          write(src.array(), src.arrayOffset() + src.position(), n);
+          src.position(src.limit());
+        } else {
+          byte[] b = new byte[n];
+          src.get(b);
+          write(b, 0, n);
+        }
+        return;
+      }
+      int n = src.remaining();
+      int start = src.position();
+      md.update(src);
+      src.position(start);
+      out.flush();
+      while (src.hasRemaining()) {
+        channel.write(src);
+      }
+      count += n;
+    }
+
+    /**
      * Appends {@code length} bytes of {@code source} starting at {@code position}, as {@link #write} would, but
      * faster: the kernel copies the bytes ({@link FileChannel#transferTo}, {@code copy_file_range} on Linux) in
      * slices of {@value #TRANSFER_SLICE} bytes, and a helper thread hashes each slice by reading it back from the

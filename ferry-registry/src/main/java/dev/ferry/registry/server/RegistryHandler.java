@@ -523,17 +523,14 @@ final class RegistryHandler implements HttpHandler {
     if (digestParam.isPresent()) {
       Digest expected = digest(digestParam.get());
       try (OciStore.Session s = store.session();
-          OciStore.BlobWriter w = store.newBlob();
-          InputStream body = ex.getRequestBody()) {
-        byte[] buf = new byte[COPY_BUFFER];
-        int n;
-        while ((n = body.read(buf)) >= 0) {
-          if (w.count() + n > maxBlobSize) {
+          OciStore.BlobWriter w = store.newBlob()) {
+        Body.of(ex).forEach(b -> {
+          if (w.count() + b.remaining() > maxBlobSize) {
             throw new HttpError(ErrorCode.SIZE_INVALID, "blob is larger than this server's limit of " + maxBlobSize + " bytes")
                 .status(413);
           }
-          w.write(buf, 0, n);
-        }
+          w.write(b);
+        });
         try {
           w.commit(expected, -1);
         } catch (DigestMismatchException e) {
@@ -565,8 +562,8 @@ final class RegistryHandler implements HttpHandler {
     long start = contentRangeStart(ex);
     long offset;
     u.lock.lock();
-    try (InputStream body = ex.getRequestBody()) {
-      offset = uploads.append(u, body, start);
+    try {
+      offset = uploads.append(u, Body.of(ex), start);
     } catch (HttpError e) {
       e.header("Location", location(name, id)).header("Docker-Upload-UUID", id);
       throw e;
@@ -583,8 +580,8 @@ final class RegistryHandler implements HttpHandler {
     Uploads.Session u = uploads.find(key, id);
     long start = contentRangeStart(ex);
     u.lock.lock();
-    try (InputStream body = ex.getRequestBody()) {
-      uploads.append(u, body, start);
+    try {
+      uploads.append(u, Body.of(ex), start);
       try (OciStore.Session s = store.session()) {
         try {
           uploads.commit(u, expected);

@@ -136,8 +136,10 @@ public final class RegistryServer implements AutoCloseable {
    * {@code OutputStream} takes only byte arrays, and {@link RegistryHandler} sends blobs from mapped (direct) buffers.
    */
   static final String SINK_ATTRIBUTE = "dev.ferry.registry.server.sink";
+  /** The attribute under which a handler finds the Jetty request as a {@link Content.Source}; see {@link Body}. */
+  static final String SOURCE_ATTRIBUTE = "dev.ferry.registry.server.source";
 
-  /** Sets {@link #SINK_ATTRIBUTE} on every request before the SPI turns it into an {@code HttpExchange}. */
+  /** Sets {@link #SINK_ATTRIBUTE} and {@link #SOURCE_ATTRIBUTE} on every request before the SPI turns it into an {@code HttpExchange}. */
   private static final class ExposeSink extends Handler.Wrapper {
     ExposeSink(Handler next) {
       super(next);
@@ -146,6 +148,7 @@ public final class RegistryServer implements AutoCloseable {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
       request.setAttribute(SINK_ATTRIBUTE, response);
+      request.setAttribute(SOURCE_ATTRIBUTE, request);
       return super.handle(request, response, callback);
     }
   }
