@@ -242,7 +242,12 @@ public final class OciStore {
           "blob " + digest + " is " + size + " bytes, too large to be a manifest or config (limit " + MAX_DOCUMENT_SIZE + ")");
     }
     try (InputStream in = open(digest)) {
-      return in.readAllBytes();
+      // Exactly the size known, not readAllBytes' growing 16 KiB buffers (a registry reads a manifest per GET).
+      byte[] b = in.readNBytes((int) size);
+      if (in.read() >= 0) {
+        throw new IOException("blob " + digest + " in " + root + " grew while it was read");
+      }
+      return b; // the read of -1 verified digest and size
     }
   }
 

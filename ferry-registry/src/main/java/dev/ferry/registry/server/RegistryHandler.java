@@ -227,7 +227,7 @@ final class RegistryHandler implements HttpHandler {
   }
 
   private void authorize(HttpExchange ex, Authorizer.Need need) {
-    auth.check(ex.getRequestHeaders().getFirst("Authorization"), need, realm(ex));
+    auth.check(ex.getRequestHeaders().getFirst("Authorization"), need, () -> realm(ex));
   }
 
   /** A write: refused on a read-only server (405, as distribution does in read-only mode), else needs push. */
