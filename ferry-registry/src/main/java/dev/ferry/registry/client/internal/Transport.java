@@ -278,8 +278,9 @@ public final class Transport {
       Response resp = new Response(r);
       int s = r.statusCode();
       if (ours && !schemeSettled) {
-        if (s == 400 && mayBeTlsPort(ours, switched, uri)) {
-          // Go's TLS servers (distribution, Harbor) answer plain HTTP with "400 ... HTTP request to an HTTPS server".
+        if (s == 400 && r.headers().firstValue("Content-Type").isEmpty() && mayBeTlsPort(ours, switched, uri)) {
+          // Go's TLS servers (distribution, Harbor) answer plain HTTP with a bare "HTTP/1.0 400 Bad Request" (no
+          // headers; the body says "HTTP request to an HTTPS server"); a registry's own 400 carries a JSON error.
           resp.discard();
           switched = true;
           uri = switchScheme(uri, "https");
