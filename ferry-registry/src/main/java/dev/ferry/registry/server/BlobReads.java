@@ -19,14 +19,17 @@ import java.util.concurrent.Executors;
 
 /**
  * Whole-blob reads for {@code GET /v2/NAME/blobs/DIGEST}, verified without hashing once per request: every reader
- * of a blob joins the <em>verification pass</em> of that blob that is running when it arrives (a helper thread
- * hashing the blob's file), or starts one. A reader sends the file from a direct buffer (no copy through the heap)
- * and holds back its last piece until its pass has found the file to match its digest; on a mismatch it never sends
- * that piece, so no client gets a complete body of a corrupt blob.
+ * of a blob joins the <em>verification pass</em> of that blob that has not finished when it arrives (a helper thread
+ * hashing the blob's file), or creates one. A pass starts hashing when one of its readers is half-way through its
+ * body (or at its last piece), so that readers arriving over that time, a fleet whose clients start a few hundred
+ * milliseconds apart, still share it, while a lone reader finds the verdict ready, or nearly, at its end. A reader
+ * sends the file from a direct buffer (no copy through the heap) and holds back its last piece until its pass has
+ * found the file to match its digest; on a mismatch it never sends that piece, so no client gets a complete body of
+ * a corrupt blob.
  *
  * <p>So a wave of concurrent pulls of one layer (a fleet starting) costs one SHA-256 pass instead of one per client,
  * while a lone pull still gets a pass of its own, run beside its sending on another core. A pass that has finished
- * is never reused: a reader arriving after it starts a new one, so no read relies on a verdict older than itself.
+ * is never reused: a reader arriving after it creates a new one, so no read relies on a verdict older than itself.
  * The pass and the readers read the same file while they run: what the pass checks is what the wave is sent, short
  * of the file being rewritten in place meanwhile (store blobs are written once, by rename). Thread-safe.
  */
@@ -44,7 +47,7 @@ final class BlobReads {
 
   private final OciStore store;
   /** The latest pass of each blob being read. Guarded by {@code this}. */
-  private final Map<Digest, CompletableFuture<Void>> passes = new HashMap<>();
+  private final Map<Digest, Pass> passes = new HashMap<>();
   private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
   /** Verification passes: daemon platform threads (CPU-bound work, so not virtual threads). */
   private final ExecutorService hashers =
@@ -59,18 +62,45 @@ final class BlobReads {
     this.store = store;
   }
 
+  /**
+   * One verification pass of a blob: created by the first reader that finds none to join, started (once) when a
+   * reader of it is half-way through its body or at its last piece, whichever comes first. Until it has finished,
+   * later readers join it. Thread-safe.
+   */
+  private final class Pass {
+    final Digest digest;
+    final CompletableFuture<Void> verdict = new CompletableFuture<>();
+    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+
+    Pass(Digest digest) {
+      this.digest = digest;
+    }
+
+    void start() {
+      if (started.compareAndSet(false, true)) {
+        try {
+          hashers.execute(() -> runPass(this));
+        } catch (RuntimeException e) {
+          finish(this, new IOException("cannot start verifying blob " + digest + ": " + e, e));
+        }
+      }
+    }
+  }
+
   /** One reader's open file and the verdict of the pass it joined. Close it when done. Not thread-safe. */
   final class Read implements AutoCloseable {
     private final Digest digest;
     private final FileChannel file;
+    private final Pass pass;
     private final CompletableFuture<Void> verdict;
     private final ByteBuffer buf;
     private boolean closed;
 
-    private Read(Digest digest, FileChannel file, CompletableFuture<Void> verdict) {
+    private Read(Digest digest, FileChannel file, Pass pass) {
       this.digest = digest;
       this.file = file;
-      this.verdict = verdict;
+      this.pass = pass;
+      this.verdict = pass.verdict;
       ByteBuffer b = pool.poll();
       this.buf = b != null ? b : ByteBuffer.allocateDirect(PIECE);
     }
@@ -93,8 +123,17 @@ final class BlobReads {
       return buf.flip();
     }
 
-    /** Waits for the verification pass; throws when the file does not match its digest. */
+    /**
+     * Tells the pass that this reader has sent half of the blob: time to start hashing, so that the verdict is there
+     * when the reader reaches its end (a lone reader barely waits) while readers arriving until then still join it.
+     */
+    void halfway() {
+      pass.start();
+    }
+
+    /** Waits for the verification pass (starting it if no reader has yet); throws when the file does not match. */
     void verified() throws IOException {
+      pass.start();
       try {
         verdict.get();
       } catch (InterruptedException e) {
@@ -127,28 +166,19 @@ final class BlobReads {
    */
   Read open(Digest digest) throws IOException {
     FileChannel file = store.channel(digest);
-    CompletableFuture<Void> verdict;
-    boolean start = false;
+    Pass pass;
     synchronized (this) {
-      verdict = passes.get(digest);
-      if (verdict == null || verdict.isDone()) {
-        verdict = new CompletableFuture<>();
-        passes.put(digest, verdict);
-        start = true;
+      pass = passes.get(digest);
+      if (pass == null || pass.verdict.isDone()) {
+        pass = new Pass(digest);
+        passes.put(digest, pass);
       }
     }
-    if (start) {
-      CompletableFuture<Void> pass = verdict;
-      try {
-        hashers.execute(() -> runPass(digest, pass));
-      } catch (RuntimeException e) {
-        finish(digest, pass, new IOException("cannot start verifying blob " + digest + ": " + e, e));
-      }
-    }
-    return new Read(digest, file, verdict);
+    return new Read(digest, file, pass);
   }
 
-  private void runPass(Digest digest, CompletableFuture<Void> pass) {
+  private void runPass(Pass pass) {
+    Digest digest = pass.digest;
     Throwable failure = null;
     try (FileChannel ch = store.channel(digest)) {
       MessageDigest md = digest.algorithm().newMessageDigest();
@@ -168,17 +198,17 @@ final class BlobReads {
     } catch (IOException | RuntimeException e) {
       failure = e instanceof IOException ? e : new IOException("verifying blob " + digest + " failed: " + e, e);
     }
-    finish(digest, pass, failure);
+    finish(pass, failure);
   }
 
-  private void finish(Digest digest, CompletableFuture<Void> pass, Throwable failure) {
+  private void finish(Pass pass, Throwable failure) {
     synchronized (this) {
-      passes.remove(digest, pass);
+      passes.remove(pass.digest, pass);
     }
     if (failure == null) {
-      pass.complete(null);
+      pass.verdict.complete(null);
     } else {
-      pass.completeExceptionally(failure);
+      pass.verdict.completeExceptionally(failure);
     }
   }
 }
