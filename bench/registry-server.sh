@@ -5,7 +5,8 @@
 #
 # 1. push: skopeo copy of an OCI layout (2 random layers of LAYER_MIB each, random bytes in stored gzip blocks so
 #    skopeo sends them as they are rather than compressing them) into each server,
-#    wall time, median of RUNS (each run into an empty store);
+#    wall time, median of RUNS (each run into an empty store and a freshly started server), then RUNS more into the
+#    running servers (the blobs deleted from the repository first); the servers' CPU seconds beside each;
 # 2. pull: 8 and 32 concurrent 'curl -s -o /dev/null' GETs of one layer blob, aggregate MiB/s;
 # 3. manifest GET latency p50/p99 at 200 req/s for 10 s (bench/ManifestLatency.java, open loop);
 # 4. tls-fallback: skopeo copy --dest-tls-verify=false of a tiny image (the https attempt must fail fast).
@@ -72,9 +73,11 @@ EOC
   up "$DP" || { cat "$W/dist.log"; exit 1; }
 }
 stop() { kill "$1"; wait "$1" 2>/dev/null || true; }
+# cpu PID: user+sys CPU seconds the process (all its threads) has used so far
+cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / t}' "/proc/$1/stat"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
-copy() { skopeo --policy "$W/policy.json" copy -q --dest-tls-verify=false "oci:$1:x" "docker://127.0.0.1:$2/bench/x:1"; }
+copy() { skopeo --policy "$W/policy.json" copy -q --dest-tls-verify=false "oci:$1:x" "docker://127.0.0.1:$2/${3:-bench/x}:1"; }
 pull() {  # PORT N -> aggregate MiB/s
   local t0 t1 i c=(); t0=$(date +%s.%N)
   for i in $(seq "$2"); do curl -sf -o /dev/null "http://127.0.0.1:$1/v2/bench/x/blobs/$BLOB" & c+=($!); done
@@ -84,20 +87,40 @@ pull() {  # PORT N -> aggregate MiB/s
 
 ferry_push=(); dist_push=()
 "$ROOT/ferry" --version >/dev/null   # build outside the timing
+fpc=(); dpc=()
 for r in $(seq "$RUNS"); do
-  start_ferry; ferry_push+=("$(secs copy "$W/big" "$FP")"); stop "$FPID"
-  start_dist; dist_push+=("$(secs copy "$W/big" "$DP")"); stop "$DPID"
+  start_ferry; a=$(cpu "$FPID"); ferry_push+=("$(secs copy "$W/big" "$FP")"); fpc+=("$(echo "$(cpu "$FPID") - $a" | bc)"); stop "$FPID"
+  start_dist; a=$(cpu "$DPID"); dist_push+=("$(secs copy "$W/big" "$DP")"); dpc+=("$(echo "$(cpu "$DPID") - $a" | bc)"); stop "$DPID"
 done
 fp=$(printf '%s\n' "${ferry_push[@]}" | median); dp=$(printf '%s\n' "${dist_push[@]}" | median)
+fpc=$(printf '%s\n' "${fpc[@]}" | median); dpc=$(printf '%s\n' "${dpc[@]}" | median)
 
 start_ferry; copy "$W/big" "$FP"; start_dist; copy "$W/big" "$DP"
-declare -A thr
+# Push into servers that are already running (a registry is a long-lived process): before each run the image's
+# manifest and blobs are deleted from the repository (DELETE .../manifests/M, .../blobs/D), so skopeo finds none and sends them all again
+# (a push into a new repository would be a cross-repository mount, which skopeo remembers having seen).
+BLOBS=$(python3 -c 'import json,sys; d=sys.argv[1]; i=json.load(open(d+"/index.json")); m=json.load(open(d+"/blobs/"+i["manifests"][0]["digest"].replace(":","/")));print(" ".join([m["config"]["digest"]]+[l["digest"] for l in m["layers"]]))' "$W/big")
+MANIFEST=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]+"/index.json"))["manifests"][0]["digest"])' "$W/big")
+unlink() {
+  local b
+  curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$1/v2/bench/x/manifests/$MANIFEST" || echo "delete manifest failed" >&2
+  for b in $BLOBS; do curl -sf -o /dev/null -X DELETE "http://127.0.0.1:$1/v2/bench/x/blobs/$b" || echo "delete $b failed" >&2; done; }
+ferry_warm=(); dist_warm=(); fwc=(); dwc=()
+for r in $(seq "$RUNS"); do
+  unlink "$FP"; a=$(cpu "$FPID"); ferry_warm+=("$(secs copy "$W/big" "$FP")"); fwc+=("$(echo "$(cpu "$FPID") - $a" | bc)")
+  unlink "$DP"; a=$(cpu "$DPID"); dist_warm+=("$(secs copy "$W/big" "$DP")"); dwc+=("$(echo "$(cpu "$DPID") - $a" | bc)")
+done
+fw=$(printf '%s\n' "${ferry_warm[@]}" | median); dw=$(printf '%s\n' "${dist_warm[@]}" | median)
+fwc=$(printf '%s\n' "${fwc[@]}" | median); dwc=$(printf '%s\n' "${dwc[@]}" | median)
+declare -A thr scpu
 for n in 8 32; do
   for s in ferry dist; do
-    port=$FP; [ $s = dist ] && port=$DP
+    port=$FP; pid=$FPID; [ $s = dist ] && { port=$DP; pid=$DPID; }
     pull "$port" 2 >/dev/null   # warm the page cache
-    vals=(); for r in $(seq "$RUNS"); do vals+=("$(pull "$port" "$n")"); done
+    vals=(); a=$(cpu "$pid")
+    for r in $(seq "$RUNS"); do vals+=("$(pull "$port" "$n")"); done
     thr[$s$n]=$(printf '%s\n' "${vals[@]}" | median)
+    scpu[$s$n]=$(echo "scale=2; ($(cpu "$pid") - $a) / $RUNS" | bc)   # server CPU s per wave of n pulls
   done
 done
 MAN=/v2/bench/x/manifests/1
@@ -108,8 +131,12 @@ tf=$(secs copy "$W/tiny" "$FP"); td=$(secs copy "$W/tiny" "$DP")
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  cores: $(nproc)  $(skopeo --version)  $(docker-registry --version)"
 printf '%-40s %10s %10s %8s\n' measure ferry distribution "dist/ferry"
 printf "%-40s %10.2f %10.2f %8.2f\n" "push 2x${MIB}MiB skopeo copy (s, median of $RUNS)" "$fp" "$dp" "$(echo "$dp / $fp" | bc -l)"
+printf "%-40s %10.2f %10.2f\n" "  server CPU s during the push (median)" "$fpc" "$dpc"
+printf "%-40s %10.2f %10.2f %8.2f\n" "push again, servers warm (s, median)" "$fw" "$dw" "$(echo "$dw / $fw" | bc -l)"
+printf "%-40s %10.2f %10.2f\n" "  server CPU s during the push (median)" "$fwc" "$dwc"
 for n in 8 32; do
   printf '%-40s %10d %10d %8.2f\n' "pull $n x ${MIB}MiB blob (MiB/s, aggregate)" "${thr[ferry$n]}" "${thr[dist$n]}" "$(echo "${thr[ferry$n]} / ${thr[dist$n]}" | bc -l)"
+  printf '%-40s %10.2f %10.2f\n' "  server CPU s per wave of $n pulls" "${scpu[ferry$n]}" "${scpu[dist$n]}"
 done
 read -r f50 f99 fmax fe < "$W/lat.ferry"; read -r d50 d99 dmax de < "$W/lat.dist"
 printf '%-40s %10s %10s\n' "manifest GET @200/s p50 ms" "$f50" "$d50"

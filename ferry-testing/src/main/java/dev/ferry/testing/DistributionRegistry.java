@@ -45,6 +45,19 @@ public final class DistributionRegistry implements AutoCloseable {
 
   /** Starts a registry that requires basic auth as {@code username}/{@code password} (both null: no auth). */
   public static DistributionRegistry start(String username, String password) throws IOException {
+    return start(username, password, null, null);
+  }
+
+  /**
+   * Starts a registry without authentication that serves HTTPS only, with the PEM certificate and key given (the
+   * certificate must name 127.0.0.1). Plain HTTP to its port gets Go's "400 Bad Request" for an HTTPS server.
+   */
+  public static DistributionRegistry startTls(Path certificate, Path key) throws IOException {
+    return start(null, null, certificate, key);
+  }
+
+  private static DistributionRegistry start(String username, String password, Path certificate, Path key)
+      throws IOException {
     Path binary = Peers.require("docker-registry");
     Path dir = Files.createTempDirectory("ferry-distribution");
     int port = freePort();
@@ -54,6 +67,9 @@ public final class DistributionRegistry implements AutoCloseable {
     config.append("storage:\n  filesystem:\n    rootdirectory: ").append(dir.resolve("data")).append('\n');
     config.append("  delete:\n    enabled: true\n  cache:\n    blobdescriptor: inmemory\n");
     config.append("http:\n  addr: 127.0.0.1:").append(port).append("\n  secret: ferry-test-secret\n");
+    if (certificate != null) {
+      config.append("  tls:\n    certificate: ").append(certificate).append("\n    key: ").append(key).append('\n');
+    }
     if (username != null) {
       Path htpasswd = dir.resolve("htpasswd");
       Files.writeString(htpasswd, htpasswdLine(username, password));
@@ -105,7 +121,8 @@ public final class DistributionRegistry implements AutoCloseable {
         c.setReadTimeout(1000);
         int status = c.getResponseCode();
         c.disconnect();
-        if (status == 200 || status == 401) {
+        // 400: plain HTTP to the TLS port of a registry started with startTls, which is up.
+        if (status == 200 || status == 401 || status == 400) {
           return;
         }
       } catch (IOException notYet) {
@@ -130,7 +147,7 @@ public final class DistributionRegistry implements AutoCloseable {
     return port;
   }
 
-  /** {@code http://127.0.0.1:PORT}. */
+  /** {@code http://127.0.0.1:PORT} (the port of a {@link #startTls} registry speaks HTTPS only). */
   public String url() {
     return "http://" + host();
   }

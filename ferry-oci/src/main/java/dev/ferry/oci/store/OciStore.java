@@ -31,6 +31,7 @@ import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -82,6 +83,7 @@ public final class OciStore {
   private final Path ingest;
   private final Path lockFile;
   private final WriterLock writerLock;
+  private volatile @Nullable ParsedIndex parsedIndex;
 
   private OciStore(Path root) {
     this.root = root;
@@ -240,7 +242,12 @@ public final class OciStore {
           "blob " + digest + " is " + size + " bytes, too large to be a manifest or config (limit " + MAX_DOCUMENT_SIZE + ")");
     }
     try (InputStream in = open(digest)) {
-      return in.readAllBytes();
+      // Exactly the size known, not readAllBytes' growing 16 KiB buffers (a registry reads a manifest per GET).
+      byte[] b = in.readNBytes((int) size);
+      if (in.read() >= 0) {
+        throw new IOException("blob " + digest + " in " + root + " grew while it was read");
+      }
+      return b; // the read of -1 verified digest and size
     }
   }
 
@@ -487,6 +494,35 @@ public final class OciStore {
     }
 
     /**
+     * Writes the remaining bytes of {@code src}, as {@link #write(byte[], int, int)} would; a direct buffer (as an
+     * HTTP server receives into) is hashed and written to the file as it is, without a copy into the heap and back.
+     * Leaves {@code src} fully consumed.
+     */
+    public void write(ByteBuffer src) throws IOException {
+      if (!src.isDirect()) {
+        int n = src.remaining();
+        if (src.hasArray()) {
+          write(src.array(), src.arrayOffset() + src.position(), n);
+          src.position(src.limit());
+        } else {
+          byte[] b = new byte[n];
+          src.get(b);
+          write(b, 0, n);
+        }
+        return;
+      }
+      int n = src.remaining();
+      int start = src.position();
+      md.update(src);
+      src.position(start);
+      out.flush();
+      while (src.hasRemaining()) {
+        channel.write(src);
+      }
+      count += n;
+    }
+
+    /**
      * Appends {@code length} bytes of {@code source} starting at {@code position}, as {@link #write} would, but
      * faster: the kernel copies the bytes ({@link FileChannel#transferTo}, {@code copy_file_range} on Linux) in
      * slices of {@value #TRANSFER_SLICE} bytes, and a helper thread hashes each slice by reading it back from the
@@ -720,8 +756,21 @@ public final class OciStore {
     } catch (NoSuchFileException e) {
       return List.of();
     }
-    return Index.parse(bytes, Optional.of(MediaType.OCI_INDEX.value())).manifests();
+    ParsedIndex cached = parsedIndex;
+    if (cached != null && Arrays.equals(cached.bytes(), bytes)) {
+      return cached.entries();
+    }
+    List<Descriptor> entries = Index.parse(bytes, Optional.of(MediaType.OCI_INDEX.value())).manifests();
+    parsedIndex = new ParsedIndex(bytes, entries);
+    return entries;
   }
+
+  /**
+   * {@code index.json} as last parsed: a registry answering manifest requests by tag reads the file (from the page
+   * cache) but parses it again only when its bytes changed. Compared by content, not by file times, which are
+   * coarser than the rate at which tags can change.
+   */
+  private record ParsedIndex(byte[] bytes, List<Descriptor> entries) {}
 
   /** The descriptor named {@code name}, if any. */
   public Optional<Descriptor> resolve(String name) throws IOException {

@@ -52,6 +52,39 @@ class OciStoreTest {
   // ------------------------------------------------------------------ open
 
   @Test
+  void blobWriter_directHeapAndArrayWritesInterleaved_storesThemInOrder() throws IOException {
+    OciStore store = store();
+    byte[] all = new byte[700_000];
+    new java.util.Random(3).nextBytes(all);
+    try (OciStore.BlobWriter w = store.newBlob()) {
+      w.write(all, 0, 1000); // buffered in the writer
+      java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(300_000);
+      direct.put(all, 1000, 300_000).flip();
+      w.write(direct); // must follow the buffered bytes
+      assertThat(direct.hasRemaining()).isFalse();
+      w.write(java.nio.ByteBuffer.wrap(all, 301_000, 200_000));
+      java.nio.ByteBuffer readOnly = java.nio.ByteBuffer.wrap(all, 501_000, 199_000).asReadOnlyBuffer();
+      w.write(readOnly);
+      assertThat(w.count()).isEqualTo(all.length);
+      Digest d = w.commit(Digest.sha256(all), all.length);
+      assertThat(store.read(d).length).isEqualTo(all.length);
+      assertThat(Files.readAllBytes(blobFile(store, d))).isEqualTo(all);
+    }
+  }
+
+  @Test
+  void entries_indexRewrittenWithSameSize_seenAtOnce() throws IOException {
+    OciStore store = store();
+    Descriptor d = store.put(MediaType.OCI_CONFIG.value(), "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.tag("x:1", d);
+    assertThat(store.resolve("x:1")).isPresent();
+    store.untag("x:1");
+    store.tag("y:1", d);
+    assertThat(store.resolve("x:1")).isEmpty();
+    assertThat(store.resolve("y:1")).isPresent();
+  }
+
+  @Test
   void open_missingDirectory_createsEmptyLayout() throws IOException {
     OciStore store = store();
 

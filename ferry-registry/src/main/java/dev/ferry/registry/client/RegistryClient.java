@@ -125,9 +125,9 @@ public final class RegistryClient implements AutoCloseable {
             // Redirects are followed by the transport, which drops credentials when the host changes.
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(30));
-        if (ssl != null) {
-          hb.sslContext(ssl);
-        }
+        SSLContext tls = ssl;
+        hb.sslContext(Tls.lazy(() -> tls != null ? tls : SSLContext.getDefault()));
+        hb.sslParameters(new javax.net.ssl.SSLParameters());
         return hb.build();
       });
       RetryPolicy retry = RetryPolicy.defaults().withMaxAttempts(config.maxAttempts).withBase(config.retryBase);

@@ -57,16 +57,16 @@ final class Authorizer {
   /**
    * Checks a request's {@code Authorization} header against {@code need}.
    *
-   * @param realm the token endpoint's URL, for bearer challenges
+   * @param realm the token endpoint's URL, for bearer challenges (asked for only when tokens are on)
    * @throws HttpError {@code UNAUTHORIZED} with a challenge, or {@code DENIED}
    */
-  void check(@Nullable String authorization, Need need, String realm) {
+  void check(@Nullable String authorization, Need need, java.util.function.Supplier<String> realm) {
     if (!enabled()) {
       return;
     }
     if (tokens != null) {
       String challenge =
-          "Bearer realm=\"" + realm + "\",service=\"" + SERVICE + "\"" + (need.type().isEmpty() ? "" : ",scope=\"" + need.scope() + "\"");
+          "Bearer realm=\"" + realm.get() + "\",service=\"" + SERVICE + "\"" + (need.type().isEmpty() ? "" : ",scope=\"" + need.scope() + "\"");
       if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
         throw unauthorized("authentication required", challenge);
       }

@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,6 +30,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.eclipse.jetty.io.Content;
 
 /**
  * The distribution API over a store: routes each request, checks name, auth and read-only mode, and answers with
@@ -54,6 +56,7 @@ final class RegistryHandler implements HttpHandler {
   private static final Pattern BYTES = Pattern.compile("^bytes=(\\d*)-(\\d*)$");
 
   private final OciStore store;
+  private final BlobReads reads;
   private final RegistryState state;
   private final Uploads uploads;
   private final Authorizer auth;
@@ -68,6 +71,7 @@ final class RegistryHandler implements HttpHandler {
   RegistryHandler(
       OciStore store, RegistryState state, Uploads uploads, Authorizer auth, boolean readOnly, boolean tls, long maxBlobSize) {
     this.store = store;
+    this.reads = new BlobReads(store);
     this.state = state;
     this.uploads = uploads;
     this.auth = auth;
@@ -223,7 +227,7 @@ final class RegistryHandler implements HttpHandler {
   }
 
   private void authorize(HttpExchange ex, Authorizer.Need need) {
-    auth.check(ex.getRequestHeaders().getFirst("Authorization"), need, realm(ex));
+    auth.check(ex.getRequestHeaders().getFirst("Authorization"), need, () -> realm(ex));
   }
 
   /** A write: refused on a read-only server (405, as distribution does in read-only mode), else needs push. */
@@ -446,12 +450,42 @@ final class RegistryHandler implements HttpHandler {
       ex.sendResponseHeaders(200, -1);
       return;
     }
+    if (status == 200 && size > 0 && ex.getAttribute(RegistryServer.SINK_ATTRIBUTE) instanceof Content.Sink sink) {
+      sendVerified(ex, sink, digest, size);
+      return;
+    }
     // A whole blob is verified while it streams (a corrupt file aborts the response); a range cannot be.
     try (InputStream in = status == 200 ? store.open(digest) : store.openRange(digest, start, length)) {
       ex.sendResponseHeaders(status, length == 0 ? -1 : length);
       OutputStream out = ex.getResponseBody();
       copy(in, out);
       out.flush();
+    }
+  }
+
+  /**
+   * Sends a whole blob (see {@link BlobReads}), holding back the last piece until the
+   * verification pass this read joined has passed; a corrupt blob's response ends short, with the connection.
+   */
+  private void sendVerified(HttpExchange ex, Content.Sink sink, Digest digest, long size) throws IOException {
+    try (BlobReads.Read read = reads.open(digest)) {
+      if (read.size() != size) {
+        throw new IOException("blob " + digest + " changed size while it was opened");
+      }
+      ex.sendResponseHeaders(200, size);
+      for (long at = 0; at < size; at += BlobReads.PIECE) {
+        int n = (int) Math.min(BlobReads.PIECE, size - at);
+        ByteBuffer piece = read.piece(at, n);
+        if (at >= size / 2) {
+          read.halfway();
+        }
+        if (at + n == size) {
+          read.verified();
+        }
+        Content.Sink.write(sink, false, piece);
+      }
+    } catch (BlobNotFoundException e) {
+      throw new HttpError(ErrorCode.BLOB_UNKNOWN, "blob " + digest + " is not in the store");
     }
   }
 
@@ -492,17 +526,14 @@ final class RegistryHandler implements HttpHandler {
     if (digestParam.isPresent()) {
       Digest expected = digest(digestParam.get());
       try (OciStore.Session s = store.session();
-          OciStore.BlobWriter w = store.newBlob();
-          InputStream body = ex.getRequestBody()) {
-        byte[] buf = new byte[COPY_BUFFER];
-        int n;
-        while ((n = body.read(buf)) >= 0) {
-          if (w.count() + n > maxBlobSize) {
+          OciStore.BlobWriter w = store.newBlob()) {
+        Body.of(ex).forEach(b -> {
+          if (w.count() + b.remaining() > maxBlobSize) {
             throw new HttpError(ErrorCode.SIZE_INVALID, "blob is larger than this server's limit of " + maxBlobSize + " bytes")
                 .status(413);
           }
-          w.write(buf, 0, n);
-        }
+          w.write(b);
+        });
         try {
           w.commit(expected, -1);
         } catch (DigestMismatchException e) {
@@ -534,8 +565,8 @@ final class RegistryHandler implements HttpHandler {
     long start = contentRangeStart(ex);
     long offset;
     u.lock.lock();
-    try (InputStream body = ex.getRequestBody()) {
-      offset = uploads.append(u, body, start);
+    try {
+      offset = uploads.append(u, Body.of(ex), start);
     } catch (HttpError e) {
       e.header("Location", location(name, id)).header("Docker-Upload-UUID", id);
       throw e;
@@ -552,8 +583,8 @@ final class RegistryHandler implements HttpHandler {
     Uploads.Session u = uploads.find(key, id);
     long start = contentRangeStart(ex);
     u.lock.lock();
-    try (InputStream body = ex.getRequestBody()) {
-      uploads.append(u, body, start);
+    try {
+      uploads.append(u, Body.of(ex), start);
       try (OciStore.Session s = store.session()) {
         try {
           uploads.commit(u, expected);

@@ -7,7 +7,6 @@ import dev.ferry.oci.Nullable;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.ErrorCode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -33,7 +32,6 @@ final class Uploads implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern ID = Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
   /** Large enough that a 256 MiB layer is ~1000 writes; the store buffers the same amount again. */
-  private static final int BUFFER = 256 * 1024;
 
   private final OciStore store;
   private final Path dir;
@@ -125,29 +123,28 @@ final class Uploads implements AutoCloseable {
    * offset (the spec's 416 otherwise). Bytes that arrived before a broken connection are kept. Call with the
    * session's lock held. Returns the new offset.
    */
-  long append(Session s, InputStream body, long start) throws IOException {
+  long append(Session s, Body body, long start) throws IOException {
     OciStore.BlobWriter w = writer(s);
     if (start >= 0 && start != w.count()) {
       throw new HttpError(ErrorCode.RANGE_INVALID, "chunk starts at " + start + " but the upload has " + w.count() + " bytes")
           .header("Range", range(w.count()))
           .header("Location", null);
     }
-    byte[] buf = new byte[BUFFER];
     try {
-      int n;
-      while ((n = body.read(buf)) >= 0) {
-        if (w.count() + n > maxBlobSize) {
+      body.forEach(b -> {
+        if (w.count() + b.remaining() > maxBlobSize) {
           throw new HttpError(ErrorCode.SIZE_INVALID, "blob is larger than this server's limit of " + maxBlobSize + " bytes")
               .status(413);
         }
-        w.write(buf, 0, n);
-      }
+        w.write(b);
+      });
     } finally {
       w.flush();
       s.lastUsed = clock.instant();
     }
     return w.count();
   }
+
 
   /**
    * Finishes the upload: the bytes must hash to {@code expected}. On success the blob is in the store and the

@@ -64,6 +64,93 @@ public final class Tls {
     throw new GeneralSecurityException("no X509 trust manager");
   }
 
+  /**
+   * A context that sets itself up from {@code make} when a TLS connection first needs it. Building an
+   * {@link java.net.http.HttpClient} asks for its context and default parameters at once, and setting up the JDK's
+   * TLS (its handshake classes, the system trust store) took ~0.3 s of a CLI run here, spent for nothing when the
+   * registry is plain HTTP on loopback. Give the client {@link javax.net.ssl.SSLParameters} of its own as well (an
+   * empty one keeps the engine's defaults), or it asks this context for them at once.
+   */
+  public static SSLContext lazy(java.util.concurrent.Callable<SSLContext> make) {
+    return new SSLContext(new LazySpi(make), LAZY_PROVIDER, "TLS") {};
+  }
+
+  private static final java.security.Provider LAZY_PROVIDER =
+      new java.security.Provider("FerryLazyTLS", "1", "TLS set up on first use; delegates to the JDK's") {};
+
+  /** Delegates every call to the context made on the first one. Thread-safe. */
+  private static final class LazySpi extends javax.net.ssl.SSLContextSpi {
+    private final java.util.concurrent.Callable<SSLContext> make;
+    private volatile SSLContext real;
+
+    LazySpi(java.util.concurrent.Callable<SSLContext> make) {
+      this.make = make;
+    }
+
+    private SSLContext real() {
+      SSLContext r = real;
+      if (r == null) {
+        synchronized (this) {
+          r = real;
+          if (r == null) {
+            try {
+              real = r = make.call();
+            } catch (Exception e) {
+              throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+            }
+          }
+        }
+      }
+      return r;
+    }
+
+    @Override
+    protected void engineInit(
+        javax.net.ssl.KeyManager[] km, TrustManager[] tm, java.security.SecureRandom sr) {
+      throw new UnsupportedOperationException("a lazy TLS context is set up by its factory, not by init()");
+    }
+
+    @Override
+    protected javax.net.ssl.SSLSocketFactory engineGetSocketFactory() {
+      return real().getSocketFactory();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLServerSocketFactory engineGetServerSocketFactory() {
+      return real().getServerSocketFactory();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLEngine engineCreateSSLEngine() {
+      return real().createSSLEngine();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLEngine engineCreateSSLEngine(String host, int port) {
+      return real().createSSLEngine(host, port);
+    }
+
+    @Override
+    protected javax.net.ssl.SSLSessionContext engineGetServerSessionContext() {
+      return real().getServerSessionContext();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLSessionContext engineGetClientSessionContext() {
+      return real().getClientSessionContext();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLParameters engineGetDefaultSSLParameters() {
+      return real().getDefaultSSLParameters();
+    }
+
+    @Override
+    protected javax.net.ssl.SSLParameters engineGetSupportedSSLParameters() {
+      return real().getSupportedSSLParameters();
+    }
+  }
+
   /** Trusts a chain when either manager does. Thread-safe. */
   private record Either(X509TrustManager first, X509TrustManager second) implements X509TrustManager {
     @Override

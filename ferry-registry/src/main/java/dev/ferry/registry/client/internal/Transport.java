@@ -45,6 +45,13 @@ public final class Transport {
   private final String userAgent;
   private final Sleeper sleeper;
   private volatile String scheme;
+  /**
+   * A loopback registry is tried over plain HTTP first (most are, and a JVM's first TLS handshake costs ~0.3 s of
+   * CPU for nothing); the first request that fails the way a TLS port answers plain HTTP moves it to HTTPS.
+   */
+  private final boolean plainFirst;
+  /** Whether a response has shown the scheme to be right; until then a loopback registry may still move to HTTPS. */
+  private volatile boolean schemeSettled;
 
   /** Waits between attempts; tests replace it. */
   @FunctionalInterface
@@ -56,7 +63,7 @@ public final class Transport {
    * @param registry the registry as in references ({@code docker.io}, {@code 127.0.0.1:5000})
    * @param apiHost where its API lives ({@code registry-1.docker.io} for {@code docker.io})
    * @param plainAllowed whether plain HTTP may be used (loopback or marked insecure); HTTPS is tried first and
-   *     plain HTTP used when the registry does not speak TLS
+   *     plain HTTP used when the registry does not speak TLS, except on loopback, where it is the other way round
    */
   public Transport(
       String registry,
@@ -79,11 +86,32 @@ public final class Transport {
     this.userAgent = userAgent;
     this.sleeper = sleeper;
     this.auth = new Authenticator(registry, http, credentials, userAgent, counters);
-    this.scheme = "https";
+    this.plainFirst = plainAllowed && isLoopback(apiHost);
+    this.scheme = plainFirst ? "http" : "https";
   }
 
   public String registry() {
     return registry;
+  }
+
+  /** {@code localhost}, {@code 127.x.x.x} or {@code [::1]}, with or without a port. */
+  static boolean isLoopback(String host) {
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      return h.startsWith("[::1]");
+    }
+    int colon = h.indexOf(':');
+    if (colon >= 0) {
+      h = h.substring(0, colon);
+    }
+    return h.equals("localhost") || h.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+  }
+
+  /** Moves the registry to {@code to} for this and later requests; answers {@code uri} with that scheme. */
+  private URI switchScheme(URI uri, String to) {
+    scheme = to;
+    String s = uri.toString();
+    return URI.create(to + s.substring(s.indexOf(':')));
   }
 
   public AdaptiveLimiter limiter() {
@@ -200,6 +228,7 @@ public final class Transport {
     boolean ours = sameAuthority(uri);
     Optional<String> authorization = ours ? auth.header(call.scopes) : Optional.empty();
     boolean authAnswered = false;
+    boolean switched = false;
     int failures = 0;
     int redirects = 0;
     while (true) {
@@ -217,10 +246,11 @@ public final class Transport {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException(call.what + " on " + registry + " was interrupted");
       } catch (SSLException e) {
-        if (plainAllowed && ours && uri.getScheme().equals("https") && !(e instanceof javax.net.ssl.SSLHandshakeException && isCertificateProblem(e))) {
+        if (plainAllowed && ours && !switched && uri.getScheme().equals("https")
+            && !(e instanceof javax.net.ssl.SSLHandshakeException && isCertificateProblem(e))) {
           // The registry does not speak TLS: loopback or marked insecure, so plain HTTP is allowed.
-          scheme = "http";
-          uri = URI.create("http" + uri.toString().substring("https".length()));
+          switched = true;
+          uri = switchScheme(uri, "http");
           continue;
         }
         throw new RegistryException(
@@ -228,6 +258,13 @@ public final class Transport {
                 + (plainAllowed ? "" : "; for a registry with a private CA use --ca-cert, for one without TLS mark it insecure"),
             0, Optional.empty(), false, e);
       } catch (IOException e) {
+        if (mayBeTlsPort(ours, switched, uri) && !(e instanceof java.net.ConnectException)
+            && !(e instanceof java.net.http.HttpConnectTimeoutException)) {
+          // A TLS port closes a connection that speaks plain HTTP to it (after an alert, which is no HTTP status).
+          switched = true;
+          uri = switchScheme(uri, "https");
+          continue;
+        }
         failures++;
         if (!call.retries || !RetryPolicy.retryable(e) || failures >= retry.maxAttempts()) {
           throw new RegistryException(
@@ -240,6 +277,17 @@ public final class Transport {
       }
       Response resp = new Response(r);
       int s = r.statusCode();
+      if (ours && !schemeSettled) {
+        if (s == 400 && r.headers().firstValue("Content-Type").isEmpty() && mayBeTlsPort(ours, switched, uri)) {
+          // Go's TLS servers (distribution, Harbor) answer plain HTTP with a bare "HTTP/1.0 400 Bad Request" (no
+          // headers; the body says "HTTP request to an HTTPS server"); a registry's own 400 carries a JSON error.
+          resp.discard();
+          switched = true;
+          uri = switchScheme(uri, "https");
+          continue;
+        }
+        schemeSettled = true;
+      }
       if (s == 401 && ours && !authAnswered) {
         List<Challenge> challenges = Challenge.parse(r.headers().allValues("WWW-Authenticate"));
         resp.discard();
@@ -278,6 +326,11 @@ public final class Transport {
       }
       return resp;
     }
+  }
+
+  /** Whether a failure of {@code uri} may mean it spoke plain HTTP to a loopback registry's TLS port. */
+  private boolean mayBeTlsPort(boolean ours, boolean switched, URI uri) {
+    return plainFirst && ours && !switched && !schemeSettled && uri.getScheme().equals("http");
   }
 
   private static boolean isCertificateProblem(SSLException e) {
