@@ -70,7 +70,7 @@ final class ImageCommand implements Runnable {
         names = "--zstd-workers",
         paramLabel = "N",
         description =
-            "zstd compression threads (default: one per core). The blob is the same for any N >= 1;"
+            "zstd compression threads (default: one per core, plus one). The blob is the same for any N >= 1;"
                 + " 0 compresses on the layer writer's own thread, slower and with a different blob.")
     Integer zstdWorkers;
 

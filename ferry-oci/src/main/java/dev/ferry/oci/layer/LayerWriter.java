@@ -280,7 +280,9 @@ public final class LayerWriter {
           : new ReproducibleGzipOutputStream(blob, level);
       case ZSTD -> {
         ZstdOutputStream z = new ZstdOutputStream(blob, level);
-        int workers = zstdWorkers < 0 ? Math.max(1, Runtime.getRuntime().availableProcessors()) : zstdWorkers;
+        // One more worker than cores: the tar and hashing threads block now and then (reads, hand-over), and a spare
+        // worker fills that time (1 GiB tree on 2 cores: 204-212 MiB/s against 156-212 with two workers).
+        int workers = zstdWorkers < 0 ? Runtime.getRuntime().availableProcessors() + 1 : zstdWorkers;
         if (workers > 0) {
           z.setWorkers(workers);
         }
@@ -373,7 +375,7 @@ public final class LayerWriter {
     }
 
     /**
-     * zstd worker threads. By default one per core: zstd's multi-threaded output depends only on the input and level,
+     * zstd worker threads. By default one per core plus one: zstd's multi-threaded output depends only on the input and level,
      * not on the number of workers, so layers stay reproducible across machines. 0 compresses on the writer's own
      * thread instead, which is slower and gives a different (also reproducible) blob.
      */
