@@ -8,7 +8,7 @@
 #    wall time, median of RUNS (each run into an empty store and a freshly started server), then RUNS more into the
 #    running servers (the blobs deleted from the repository first); the servers' CPU seconds beside each;
 # 2. pull: 8 and 32 concurrent 'curl -s -o /dev/null' GETs of one layer blob, aggregate MiB/s;
-# 3. manifest GET latency p50/p99 at 200 req/s for 10 s (bench/ManifestLatency.java, open loop);
+# 3. manifest GET latency p50/p99 at 200 req/s for 10 s after 10 s of warm-up (bench/ManifestLatency.java, open loop);
 # 4. tls-fallback: skopeo copy --dest-tls-verify=false of a tiny image (the https attempt must fail fast).
 # Prints each figure for both servers and the ratio. Needs skopeo, docker-registry, curl, python3, a JDK.
 set -euo pipefail
