@@ -558,6 +558,36 @@ class OciStoreTest {
   }
 
   @Test
+  void resumeBlob_manySmallDirectWrites_flushPutsEveryByteOnDiskInOrder() throws IOException {
+    // An HTTP server hands over one socket read at a time (~40 KiB): the writer gathers them into larger file writes,
+    // and flush() (the upload's progress a client is told) and close() must still leave every byte on disk.
+    OciStore store = store();
+    Path file = store.privateDirectory("registry").resolve("uploads").resolve("u3");
+    byte[] all = new byte[3 * 1024 * 1024 + 12_345];
+    new java.util.Random(5).nextBytes(all);
+    int half = all.length / 2;
+    try (OciStore.BlobWriter w = store.resumeBlob(file)) {
+      java.nio.ByteBuffer piece = java.nio.ByteBuffer.allocateDirect(40_000);
+      for (int off = 0; off < half; off += 40_000) {
+        int n = Math.min(40_000, half - off);
+        piece.clear();
+        piece.put(all, off, n).flip();
+        w.write(piece);
+      }
+      w.flush();
+      assertThat(Files.size(file)).isEqualTo(half);
+    }
+    assertThat(Files.readAllBytes(file)).isEqualTo(java.util.Arrays.copyOf(all, half));
+    try (OciStore.BlobWriter w = store.resumeBlob(file)) {
+      java.nio.ByteBuffer rest = java.nio.ByteBuffer.allocateDirect(all.length - half);
+      rest.put(all, half, all.length - half).flip();
+      w.write(rest);
+      assertThat(w.commit(Digest.sha256(all), all.length)).isEqualTo(Digest.sha256(all));
+    }
+    assertThat(store.read(Digest.sha256(all))).isEqualTo(all);
+  }
+
+  @Test
   void resumeBlob_wrongDigest_deletesFileAndStoresNothing() throws IOException {
     OciStore store = store();
     Path file = store.privateDirectory("registry").resolve("u2");
