@@ -1,5 +1,6 @@
 package dev.ferry.bundle;
 
+import dev.ferry.oci.io.Trees;
 import dev.ferry.bundle.spec.Target;
 import dev.ferry.bundle.spec.WheelhouseSpec;
 import dev.ferry.oci.Descriptor;
@@ -93,7 +94,7 @@ public final class PythonWheelhouses implements WheelhouseProvider, AutoCloseabl
   @Override
   public void close() throws IOException {
     for (Path p : work) {
-      WheelInstaller.deleteTree(p);
+      Trees.delete(p);
     }
     work.clear();
   }

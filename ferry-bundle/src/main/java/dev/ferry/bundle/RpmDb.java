@@ -1,5 +1,6 @@
 package dev.ferry.bundle;
 
+import dev.ferry.oci.io.Trees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -88,7 +89,9 @@ final class RpmDb {
     } catch (IOException | SQLException e) {
       warn.accept("cannot read var/lib/rpm/rpmdb.sqlite (" + e.getMessage().lines().findFirst().orElse("") + "); its RPM packages are not listed");
     } finally {
-      deleteQuietly(dir);
+      if (dir != null) {
+        Trees.deleteQuietly(dir); // a temp directory left behind is harmless; the SBOM is complete
+      }
     }
     return out;
   }
@@ -183,19 +186,5 @@ final class RpmDb {
 
   private static long u32(byte[] b, int at) {
     return ((b[at] & 0xffL) << 24) | ((b[at + 1] & 0xffL) << 16) | ((b[at + 2] & 0xffL) << 8) | (b[at + 3] & 0xffL);
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) {
-      return;
-    }
-    try (var files = Files.list(dir)) {
-      for (Path p : files.toList()) {
-        Files.deleteIfExists(p);
-      }
-      Files.deleteIfExists(dir);
-    } catch (IOException e) {
-      // a temp directory left behind is harmless; the SBOM is complete
-    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.ferry.cli;
 
-import dev.ferry.build.debian.DebianBootstrap;
+import dev.ferry.oci.io.Trees;
 import dev.ferry.oci.store.OciStore;
 import dev.ferry.registry.server.RegistryServer;
 import java.io.IOException;
@@ -33,7 +33,9 @@ public final class AotTraining {
     try {
       result = train(work);
     } finally {
-      deleteTree(work);
+      if (!Trees.deleteQuietly(work)) {
+        System.err.println("ferry: AOT training: could not remove " + work);
+      }
     }
     for (String f : result.failed()) {
       System.err.println("ferry: AOT training: step failed (the cache is still usable): ferry " + f);
@@ -162,13 +164,4 @@ public final class AotTraining {
         CMD ["/app/run.py"]
         """);
   }
-
-  private static void deleteTree(Path root) {
-    try {
-      DebianBootstrap.deleteTree(root);
-    } catch (IOException e) {
-      System.err.println("ferry: AOT training: could not remove " + root + ": " + e.getMessage());
-    }
-  }
-
 }

@@ -1,5 +1,6 @@
 package dev.ferry.globalfunc;
 
+import dev.ferry.oci.io.Trees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -199,7 +200,7 @@ public final class Instances {
         return dir;
       }
       Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
-      WorkerImages.deleteTree(tmp);
+      Trees.delete(tmp);
       Files.createDirectories(tmp);
       List<InputStream> streams = new ArrayList<>();
       try {
@@ -261,7 +262,7 @@ public final class Instances {
       runc("kill", name, "KILL");
       runc("delete", "--force", name);
     }
-    WorkerImages.deleteTree(stateDir.resolve("bundles").resolve(name));
+    Trees.delete(stateDir.resolve("bundles").resolve(name));
     JVM_LOCK.lock();
     try (FileChannel lockFile = lockFile(); FileLock ignored = lockFile.lock()) {
       ArrayNode leases = readLeases();
@@ -301,7 +302,7 @@ public final class Instances {
       try (var s = Files.list(dir)) {
         for (Path r : s.toList()) {
           if (!used.contains(r.getFileName().toString())) {
-            WorkerImages.deleteTree(r);
+            Trees.delete(r);
           }
         }
       }

@@ -1,5 +1,6 @@
 package dev.ferry.globalfunc;
 
+import dev.ferry.oci.io.Trees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -97,11 +98,11 @@ public final class PythonWorker implements AutoCloseable {
       if (p != null) {
         p.destroyForcibly();
       }
-      deleteDir(dir);
+      Trees.deleteQuietly(dir); // a leftover private temp directory is harmless
       throw e;
     } catch (InterruptedException e) {
       p.destroyForcibly();
-      deleteDir(dir);
+      Trees.deleteQuietly(dir); // a leftover private temp directory is harmless
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while starting a worker", e);
     }
@@ -207,7 +208,7 @@ public final class PythonWorker implements AutoCloseable {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
-    deleteDir(dir);
+    Trees.deleteQuietly(dir); // a leftover private temp directory is harmless
   }
 
   /** Kills the process at once (tests, and crash simulation). */
@@ -229,17 +230,6 @@ public final class PythonWorker implements AutoCloseable {
       return lines.length == 0 ? "" : lines[lines.length - 1];
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static void deleteDir(Path dir) {
-    try (var s = Files.list(dir)) {
-      for (Path p : s.toList()) {
-        Files.deleteIfExists(p);
-      }
-      Files.deleteIfExists(dir);
-    } catch (IOException ignored) {
-      // a leftover private temp directory is harmless
     }
   }
 }

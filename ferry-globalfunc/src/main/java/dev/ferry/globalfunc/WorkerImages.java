@@ -1,5 +1,6 @@
 package dev.ferry.globalfunc;
 
+import dev.ferry.oci.io.Trees;
 import dev.ferry.build.BuildProgress;
 import dev.ferry.build.BuildRequest;
 import dev.ferry.build.BuildResult;
@@ -95,18 +96,7 @@ public final class WorkerImages {
       }
       return new Packaged(tag, r.image().digest().toString(), functions, skipped);
     } finally {
-      deleteTree(ctx);
-    }
-  }
-
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (var s = Files.walk(dir)) {
-      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+      Trees.delete(ctx);
     }
   }
 }

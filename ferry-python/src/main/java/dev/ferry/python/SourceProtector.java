@@ -1,5 +1,6 @@
 package dev.ferry.python;
 
+import dev.ferry.oci.io.Trees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -117,7 +118,7 @@ public final class SourceProtector {
     random.nextBytes(dataKey);
     String keyId = keyId(r.key());
     Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-protect");
-    WheelInstaller.deleteTree(tmp);
+    Trees.delete(tmp);
     Files.createDirectories(tmp);
     List<String> encrypted = new ArrayList<>();
     List<String> stubs = new ArrayList<>();
@@ -168,7 +169,7 @@ public final class SourceProtector {
       Files.move(tmp, out, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     } finally {
       java.util.Arrays.fill(dataKey, (byte) 0);
-      WheelInstaller.deleteTree(tmp);
+      Trees.delete(tmp);
     }
     return new Result(encrypted, stubs, copied, keyId);
   }

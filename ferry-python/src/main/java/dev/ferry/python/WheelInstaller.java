@@ -1,5 +1,6 @@
 package dev.ferry.python;
 
+import dev.ferry.oci.io.Trees;
 import dev.ferry.oci.Descriptor;
 import dev.ferry.oci.ImageConfig;
 import dev.ferry.oci.Manifest;
@@ -11,11 +12,8 @@ import dev.ferry.oci.store.Images;
 import dev.ferry.oci.store.OciStore;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -148,7 +146,7 @@ public final class WheelInstaller {
         return new Result(top, layerDesc, target, py.layout(), installed, r.compile());
       }
     } finally {
-      deleteTree(staging);
+      Trees.delete(staging);
     }
   }
 
@@ -214,28 +212,5 @@ public final class WheelInstaller {
       }
     }
     return HexFormat.of().formatHex(md.digest());
-  }
-
-  /** Deletes a directory tree without following links; nothing when it is absent. */
-  public static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        if (exc != null) {
-          throw exc;
-        }
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

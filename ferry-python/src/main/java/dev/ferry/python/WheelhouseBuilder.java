@@ -1,5 +1,6 @@
 package dev.ferry.python;
 
+import dev.ferry.oci.io.Trees;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -167,7 +168,7 @@ public final class WheelhouseBuilder {
           List<Chosen> chosen = new ArrayList<>();
           List<Descriptor> layers = new ArrayList<>();
           Path tmp = Files.createDirectories(r.output()).resolve("." + t.name() + ".tmp");
-          WheelInstaller.deleteTree(tmp);
+          Trees.delete(tmp);
           Files.createDirectories(tmp);
           // copy out of the store (verified while read) and check each wheel, in parallel
           List<Future<Chosen>> copies = new ArrayList<>();
@@ -189,7 +190,7 @@ public final class WheelhouseBuilder {
             chosen.add(get(c));
           }
           writeManifest(tmp.resolve(Wheelhouse.MANIFEST), t, r.lock(), chosen);
-          WheelInstaller.deleteTree(dir);
+          Trees.delete(dir);
           Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
           dirs.put(t.name(), dir);
           result.put(t.name(), chosen);

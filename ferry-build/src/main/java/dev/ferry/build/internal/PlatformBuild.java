@@ -730,7 +730,7 @@ public final class PlatformBuild {
         Trees.mergeInto(dir, st.rootfs);
       }
     }
-    Trees.deleteTree(dir);
+    dev.ferry.oci.io.Trees.delete(dir);
     return r;
   }
 
@@ -935,13 +935,13 @@ public final class PlatformBuild {
     RuncStep.Outcome o = step2.run(argv, envList, ids.uid(), ids.gid(), st.workdir, hostNet, mounts,
         line -> progress.line("#" + n + " " + line));
     if (o.exitCode() != 0) {
-      Trees.deleteQuietly(dir);
+      dev.ferry.oci.io.Trees.deleteQuietly(dir); // what fails is left to the next build's sweep
       throw new BuildException(r.location() + ": RUN failed with exit code " + o.exitCode() + ": "
           + firstLine(r.text()) + "\n" + (o.tail().isEmpty() ? "    (no output)"
               : "last lines of output:\n    " + String.join("\n    ", o.tail())));
     }
     StepCache.Record rec = commit(st, step2.upper());
-    Trees.deleteQuietly(dir);
+    dev.ferry.oci.io.Trees.deleteQuietly(dir); // what fails is left to the next build's sweep
     return rec;
   }
 

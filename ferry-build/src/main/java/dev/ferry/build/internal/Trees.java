@@ -1,14 +1,10 @@
 package dev.ferry.build.internal;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
@@ -17,42 +13,6 @@ import java.util.stream.Stream;
 /** Directory helpers for work trees. Stateless. */
 final class Trees {
   private Trees() {}
-
-  /** Removes {@code dir} and everything below it, links not followed; a missing directory is fine. */
-  static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        Files.deleteIfExists(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
-        if (exc instanceof NoSuchFileException) {
-          return FileVisitResult.CONTINUE;
-        }
-        throw exc;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-        Files.deleteIfExists(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
-
-  static void deleteQuietly(Path dir) {
-    try {
-      deleteTree(dir);
-    } catch (IOException e) {
-      // left for the next build's sweep of the work directory
-    }
-  }
 
   /** Whether any name below {@code dir} starts with {@code .wh.} (a whiteout or opaque marker of a layer tree). */
   static boolean hasWhiteouts(Path dir) throws IOException {
@@ -84,7 +44,7 @@ final class Trees {
         Files.delete(child);
       } else {
         if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-          deleteTree(target);
+          dev.ferry.oci.io.Trees.delete(target);
         } else {
           Files.deleteIfExists(target);
         }

@@ -1,5 +1,6 @@
 package dev.ferry.oci.layer;
 
+import dev.ferry.oci.io.Trees;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.ferry.oci.Digest;
 import dev.ferry.oci.DigestMismatchException;
@@ -11,12 +12,10 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -419,22 +418,7 @@ public final class LayerExtractor {
     private void delete(Path target, String rel) throws IOException {
       dirs.subMap(rel + "/", rel + "0").clear();
       dirs.remove(rel);
-      Files.walkFileTree(target, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-          if (exc != null) {
-            throw exc;
-          }
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      Trees.delete(target);
     }
 
     void finishDirectories() throws IOException {
