@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Ferry's registry server against CNCF distribution (Debian's docker-registry), same machine, same input.
 #
-#   bench/registry-server.sh            # RUNS=3 LAYER_MIB=256 FERRY_PORT=5611 DIST_PORT=5612 WORK=/tmp/ferry-bench-regsrv
+#   bench/registry-server.sh   # RUNS=3 LAYERS=8 LAYER_MIB=256 FERRY_PORT=5611 DIST_PORT=5612 WORK=/tmp/ferry-bench-regsrv
 #
-# 1. push: skopeo copy of an OCI layout (2 random layers of LAYER_MIB each, random bytes in stored gzip blocks so
-#    skopeo sends them as they are rather than compressing them) into each server,
-#    wall time, median of RUNS (each run into an empty store and a freshly started server), then RUNS more into the
-#    running servers (the blobs deleted from the repository first); the servers' CPU seconds beside each;
-# 2. pull: 8 and 32 concurrent 'curl -s -o /dev/null' GETs of one layer blob, aggregate MiB/s;
+# The input is the registry issue's image: LAYERS random layers of LAYER_MIB each (2 GiB in 8 layers by default),
+# random bytes in stored gzip blocks so that skopeo sends them as they are rather than compressing them.
+# 1. push: skopeo copy of that OCI layout into each server, wall time, median of RUNS (each run into an empty store
+#    and a freshly started server), then RUNS more into the running servers (the blobs deleted from the repository
+#    first); the servers' CPU seconds beside each;
+# 2. pull: 8 and 32 concurrent clients, each fetching the whole image the way a simple client does (manifest by
+#    tag, config, then every layer in order, one curl over one connection), aggregate MiB/s, median of RUNS;
 # 3. manifest GET latency p50/p99 at 200 req/s for 10 s after 10 s of warm-up (bench/ManifestLatency.java, open loop);
 # 4. tls-fallback: skopeo copy --dest-tls-verify=false of a tiny image (the https attempt must fail fast).
 # Prints each figure for both servers and the ratio. Needs skopeo, docker-registry, curl, python3, a JDK.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-RUNS=${RUNS:-3}; MIB=${LAYER_MIB:-256}
+RUNS=${RUNS:-3}; MIB=${LAYER_MIB:-256}; LAYERS=${LAYERS:-8}
 FP=${FERRY_PORT:-5611}; DP=${DIST_PORT:-5612}
 W=${WORK:-/tmp/ferry-bench-regsrv}
 JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
@@ -22,7 +24,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-# ---- input: an OCI layout with two random layers, and a tiny one
+# ---- input: an OCI layout with LAYERS random layers, and a tiny one
 mklayout() {  # DIR MIB...
   python3 - "$@" <<'PY'
 import hashlib, json, os, sys, zlib
@@ -48,10 +50,11 @@ mh = put(man)
 open(f"{d}/index.json", "w").write(json.dumps({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
     "digest": "sha256:" + mh, "size": len(man), "annotations": {"org.opencontainers.image.ref.name": "x"}}]}))
 open(f"{d}/oci-layout", "w").write('{"imageLayoutVersion":"1.0.0"}')
-print(layers[0]["digest"])
+# what a client fetches, in order (the image is pushed as bench/x:1)
+print(" ".join(["/manifests/1", "/blobs/" + json.loads(man)["config"]["digest"]] + ["/blobs/" + l["digest"] for l in layers]))
 PY
 }
-BLOB=$(mklayout "$W/big" "$MIB" "$MIB")
+PATHS=$(mklayout "$W/big" $(for _ in $(seq "$LAYERS"); do echo "$MIB"; done))
 mklayout "$W/tiny" 1 >/dev/null
 echo '{"default":[{"type":"insecureAcceptAnything"}]}' > "$W/policy.json"
 
@@ -78,11 +81,13 @@ cpu() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f\n", ($14 + $15) / t}' "/pro
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 copy() { skopeo --policy "$W/policy.json" copy -q --dest-tls-verify=false "oci:$1:x" "docker://127.0.0.1:$2/${3:-bench/x}:1"; }
-pull() {  # PORT N -> aggregate MiB/s
-  local t0 t1 i c=(); t0=$(date +%s.%N)
-  for i in $(seq "$2"); do curl -sf -o /dev/null "http://127.0.0.1:$1/v2/bench/x/blobs/$BLOB" & c+=($!); done
+ACCEPT='Accept: application/vnd.oci.image.manifest.v1+json'
+pull() {  # PORT N -> aggregate MiB/s of N clients each fetching the whole image
+  local t0 t1 i p c=() args=(); t0=$(date +%s.%N)
+  for p in $PATHS; do args+=(-o /dev/null "http://127.0.0.1:$1/v2/bench/x$p"); done
+  for i in $(seq "$2"); do curl -sf -H "$ACCEPT" "${args[@]}" & c+=($!); done
   for i in "${c[@]}"; do wait "$i" || echo "curl failed" >&2; done
-  t1=$(date +%s.%N); echo "scale=0; $2 * $MIB / ($t1 - $t0)" | bc
+  t1=$(date +%s.%N); echo "scale=0; $2 * $LAYERS * $MIB / ($t1 - $t0)" | bc
 }
 
 ferry_push=(); dist_push=()
@@ -130,12 +135,12 @@ tf=$(secs copy "$W/tiny" "$FP"); td=$(secs copy "$W/tiny" "$DP")
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  cores: $(nproc)  $(skopeo --version)  $(docker-registry --version)"
 printf '%-40s %10s %10s %8s\n' measure ferry distribution "dist/ferry"
-printf "%-40s %10.2f %10.2f %8.2f\n" "push 2x${MIB}MiB skopeo copy (s, median of $RUNS)" "$fp" "$dp" "$(echo "$dp / $fp" | bc -l)"
+printf "%-40s %10.2f %10.2f %8.2f\n" "push ${LAYERS}x${MIB}MiB skopeo copy (s, median of $RUNS)" "$fp" "$dp" "$(echo "$dp / $fp" | bc -l)"
 printf "%-40s %10.2f %10.2f\n" "  server CPU s during the push (median)" "$fpc" "$dpc"
 printf "%-40s %10.2f %10.2f %8.2f\n" "push again, servers warm (s, median)" "$fw" "$dw" "$(echo "$dw / $fw" | bc -l)"
 printf "%-40s %10.2f %10.2f\n" "  server CPU s during the push (median)" "$fwc" "$dwc"
 for n in 8 32; do
-  printf '%-40s %10d %10d %8.2f\n' "pull $n x ${MIB}MiB blob (MiB/s, aggregate)" "${thr[ferry$n]}" "${thr[dist$n]}" "$(echo "${thr[ferry$n]} / ${thr[dist$n]}" | bc -l)"
+  printf '%-40s %10d %10d %8.2f\n' "pull $n x image (MiB/s, aggregate, median)" "${thr[ferry$n]}" "${thr[dist$n]}" "$(echo "${thr[ferry$n]} / ${thr[dist$n]}" | bc -l)"
   printf '%-40s %10.2f %10.2f\n' "  server CPU s per wave of $n pulls" "${scpu[ferry$n]}" "${scpu[dist$n]}"
 done
 read -r f50 f99 fmax fe < "$W/lat.ferry"; read -r d50 d99 dmax de < "$W/lat.dist"

@@ -16,22 +16,26 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Whole-blob reads for {@code GET /v2/NAME/blobs/DIGEST}, verified without hashing once per request: every reader
- * of a blob joins the <em>verification pass</em> of that blob that has not finished when it arrives (a helper thread
- * hashing the blob's file), or creates one. A pass starts hashing when one of its readers is half-way through its
- * body (or at its last piece), so that readers arriving over that time, a fleet whose clients start a few hundred
- * milliseconds apart, still share it, while a lone reader finds the verdict ready, or nearly, at its end. A reader
- * sends the file from a direct buffer (no copy through the heap) and holds back its last piece until its pass has
- * found the file to match its digest; on a mismatch it never sends that piece, so no client gets a complete body of
- * a corrupt blob.
+ * of a blob joins the <em>verification pass</em> of that blob that has not finished when it arrives, or creates one.
+ * A pass is a helper thread hashing the blob's file <em>behind its leading reader</em>: it hashes only what some
+ * reader of it has already read, so it lasts as long as its fastest reader's transfer, and every reader arriving
+ * over that time (a fleet whose clients start seconds apart, or drift apart over the layers of an image) joins it.
+ * A reader sends the file from a direct buffer (no copy through the heap) and holds back its last piece until its
+ * pass has found the file to match its digest; on a mismatch it never sends that piece, so no client gets a complete
+ * body of a corrupt blob. The leading reader waits at its end only for the pass to hash its last piece.
  *
- * <p>So a wave of concurrent pulls of one layer (a fleet starting) costs one SHA-256 pass instead of one per client,
- * while a lone pull still gets a pass of its own, run beside its sending on another core. A pass that has finished
- * is never reused: a reader arriving after it creates a new one, so no read relies on a verdict older than itself.
- * The pass and the readers read the same file while they run: what the pass checks is what the wave is sent, short
- * of the file being rewritten in place meanwhile (store blobs are written once, by rename). Thread-safe.
+ * <p>So a wave of concurrent pulls of one layer costs one SHA-256 pass instead of one per client, while a lone pull
+ * still gets a pass of its own, run beside its sending on another core. A pass that has finished is never reused: a
+ * reader arriving after it creates a new one, so no read relies on a verdict older than itself. A pass whose readers
+ * all leave before the end stops where it is. The pass and the readers read the same file while they run: what the
+ * pass checks is what the wave is sent, short of the file being rewritten in place meanwhile (store blobs are
+ * written once, by rename). Thread-safe.
  */
 final class BlobReads {
   private static final System.Logger LOG = System.getLogger(BlobReads.class.getName());
@@ -46,7 +50,12 @@ final class BlobReads {
   private static final int POOLED = 64;
 
   private final OciStore store;
-  /** The latest pass of each blob being read. Guarded by {@code this}. */
+  /**
+   * Guards {@link #passes} and every pass's reader count and lead. One lock: readers take it once per piece, a few
+   * thousand times a second at most.
+   */
+  private final ReentrantLock lock = new ReentrantLock();
+  /** The running pass of each blob being read. Guarded by {@link #lock}. */
   private final Map<Digest, Pass> passes = new HashMap<>();
   private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
   /** Verification passes: daemon platform threads (CPU-bound work, so not virtual threads). */
@@ -57,42 +66,46 @@ final class BlobReads {
             t.setDaemon(true);
             return t;
           });
+  private final AtomicLong passesStarted = new AtomicLong();
+  private final AtomicLong bytesHashed = new AtomicLong();
 
   BlobReads(OciStore store) {
     this.store = store;
   }
 
-  /**
-   * One verification pass of a blob: created by the first reader that finds none to join, started (once) when a
-   * reader of it is half-way through its body or at its last piece, whichever comes first. Until it has finished,
-   * later readers join it. Thread-safe.
-   */
+  /** Passes started so far (for tests and diagnostics). */
+  long passesStarted() {
+    return passesStarted.get();
+  }
+
+  /** Bytes all passes have hashed so far (for tests and diagnostics). */
+  long bytesHashed() {
+    return bytesHashed.get();
+  }
+
+  /** One verification pass of a blob. Readers join it until it has finished or all of them have left. */
   private final class Pass {
     final Digest digest;
     final CompletableFuture<Void> verdict = new CompletableFuture<>();
-    private final java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Signalled when the lead moves or the last reader leaves. */
+    final Condition moved = lock.newCondition();
+    /** Readers still in the pass. Guarded by {@link #lock}. */
+    int readers;
+    /** The furthest offset any reader has read to: the pass hashes up to here. Guarded by {@link #lock}. */
+    long lead;
+    /** Set when the last reader left before the end: the pass stops. Guarded by {@link #lock}. */
+    boolean abandoned;
 
     Pass(Digest digest) {
       this.digest = digest;
     }
-
-    void start() {
-      if (started.compareAndSet(false, true)) {
-        try {
-          hashers.execute(() -> runPass(this));
-        } catch (RuntimeException e) {
-          finish(this, new IOException("cannot start verifying blob " + digest + ": " + e, e));
-        }
-      }
-    }
   }
 
-  /** One reader's open file and the verdict of the pass it joined. Close it when done. Not thread-safe. */
+  /** One reader's open file and the pass it joined. Close it when done. Not thread-safe. */
   final class Read implements AutoCloseable {
     private final Digest digest;
     private final FileChannel file;
     private final Pass pass;
-    private final CompletableFuture<Void> verdict;
     private final ByteBuffer buf;
     private boolean closed;
 
@@ -100,7 +113,6 @@ final class BlobReads {
       this.digest = digest;
       this.file = file;
       this.pass = pass;
-      this.verdict = pass.verdict;
       ByteBuffer b = pool.poll();
       this.buf = b != null ? b : ByteBuffer.allocateDirect(PIECE);
     }
@@ -111,7 +123,7 @@ final class BlobReads {
 
     /**
      * The next piece of the file from {@code offset} (at most {@value #PIECE} bytes, all of them unless the file
-     * ends), in a buffer reused by the next call.
+     * ends), in a buffer reused by the next call. Moves the pass's lead: the pass may now hash this far.
      */
     ByteBuffer piece(long offset, int length) throws IOException {
       buf.clear().limit(length);
@@ -120,22 +132,23 @@ final class BlobReads {
           throw new EOFException("blob " + digest + " ended at byte " + (offset + buf.position()) + " while it was sent");
         }
       }
+      long end = offset + length;
+      lock.lock();
+      try {
+        if (end > pass.lead) {
+          pass.lead = end;
+          pass.moved.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
       return buf.flip();
     }
 
-    /**
-     * Tells the pass that this reader has sent half of the blob: time to start hashing, so that the verdict is there
-     * when the reader reaches its end (a lone reader barely waits) while readers arriving until then still join it.
-     */
-    void halfway() {
-      pass.start();
-    }
-
-    /** Waits for the verification pass (starting it if no reader has yet); throws when the file does not match. */
+    /** Waits for the pass to reach the end of the file this reader has read; throws when it does not match. */
     void verified() throws IOException {
-      pass.start();
       try {
-        verdict.get();
+        pass.verdict.get();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while verifying blob " + digest);
@@ -149,13 +162,24 @@ final class BlobReads {
 
     @Override
     public void close() throws IOException {
-      if (!closed) {
-        closed = true;
-        if (pool.size() < POOLED) {
-          pool.offer(buf);
-        }
-        file.close();
+      if (closed) {
+        return;
       }
+      closed = true;
+      lock.lock();
+      try {
+        if (--pass.readers == 0 && !pass.verdict.isDone()) {
+          pass.abandoned = true;
+          passes.remove(digest, pass);
+          pass.moved.signal();
+        }
+      } finally {
+        lock.unlock();
+      }
+      if (pool.size() < POOLED) {
+        pool.offer(buf);
+      }
+      file.close();
     }
   }
 
@@ -167,43 +191,95 @@ final class BlobReads {
   Read open(Digest digest) throws IOException {
     FileChannel file = store.channel(digest);
     Pass pass;
-    synchronized (this) {
+    boolean created = false;
+    lock.lock();
+    try {
       pass = passes.get(digest);
       if (pass == null || pass.verdict.isDone()) {
         pass = new Pass(digest);
         passes.put(digest, pass);
+        created = true;
+      }
+      pass.readers++;
+    } finally {
+      lock.unlock();
+    }
+    Read read = new Read(digest, file, pass);
+    if (created) {
+      passesStarted.incrementAndGet();
+      Pass p = pass;
+      try {
+        hashers.execute(() -> runPass(p));
+      } catch (RuntimeException e) {
+        finish(p, new IOException("cannot start verifying blob " + digest + ": " + e, e));
       }
     }
-    return new Read(digest, file, pass);
+    return read;
   }
 
   private void runPass(Pass pass) {
     Digest digest = pass.digest;
     Throwable failure = null;
     try (FileChannel ch = store.channel(digest)) {
+      long size = ch.size();
       MessageDigest md = digest.algorithm().newMessageDigest();
       byte[] buf = new byte[HASH_CHUNK];
       ByteBuffer bb = ByteBuffer.wrap(buf);
       long at = 0;
-      int n;
-      while ((n = ch.read(bb.clear(), at)) >= 0) {
-        md.update(buf, 0, n);
-        at += n;
+      while (at < size) {
+        long upTo = awaitLead(pass, at);
+        if (upTo < 0) {
+          return; // every reader left: nobody waits for this verdict
+        }
+        while (at < upTo) {
+          int n = ch.read(bb.clear().limit((int) Math.min(HASH_CHUNK, upTo - at)), at);
+          if (n < 0) {
+            throw new EOFException("blob " + digest + " ended at byte " + at + " while it was verified");
+          }
+          md.update(buf, 0, n);
+          at += n;
+          bytesHashed.addAndGet(n);
+        }
+      }
+      if (ch.read(bb.clear().limit(1), at) > 0) {
+        throw new IOException("blob " + digest + " grew while it was verified");
       }
       Digest actual = Digest.of(digest.algorithm(), md.digest());
       if (!actual.equals(digest)) {
         failure = new DigestMismatchException("blob " + digest + " in the store", digest, actual);
         LOG.log(System.Logger.Level.ERROR, "not serving the end of " + digest + ": " + failure.getMessage());
       }
+    } catch (InterruptedException e) {
+      failure = new InterruptedIOException("verifying blob " + digest + " was interrupted");
     } catch (IOException | RuntimeException e) {
       failure = e instanceof IOException ? e : new IOException("verifying blob " + digest + " failed: " + e, e);
     }
     finish(pass, failure);
   }
 
+  /** Waits until a reader of {@code pass} has read past {@code at}; returns how far, or -1 once all have left. */
+  private long awaitLead(Pass pass, long at) throws InterruptedException {
+    lock.lock();
+    try {
+      while (pass.lead <= at && !pass.abandoned) {
+        pass.moved.await();
+      }
+      if (pass.abandoned) {
+        pass.verdict.cancel(false);
+        return -1;
+      }
+      return pass.lead;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void finish(Pass pass, Throwable failure) {
-    synchronized (this) {
+    lock.lock();
+    try {
       passes.remove(pass.digest, pass);
+    } finally {
+      lock.unlock();
     }
     if (failure == null) {
       pass.verdict.complete(null);

@@ -476,9 +476,6 @@ final class RegistryHandler implements HttpHandler {
       for (long at = 0; at < size; at += BlobReads.PIECE) {
         int n = (int) Math.min(BlobReads.PIECE, size - at);
         ByteBuffer piece = read.piece(at, n);
-        if (at >= size / 2) {
-          read.halfway();
-        }
         if (at + n == size) {
           read.verified();
         }
