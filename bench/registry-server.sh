@@ -10,15 +10,14 @@
 #    first); the servers' CPU seconds beside each;
 # 2. pull: 8 and 32 concurrent clients, each fetching the whole image the way a simple client does (manifest by
 #    tag, config, then every layer in order, one curl over one connection), aggregate MiB/s, median of RUNS;
-# 3. manifest GET latency p50/p99 at 200 req/s for 10 s after 10 s of warm-up (bench/ManifestLatency.java, open loop);
+# 3. manifest GET latency p50/p99 at 200 req/s for 10 s after 10 s of warm-up (bench/manifest-latency.py, open loop);
 # 4. tls-fallback: skopeo copy --dest-tls-verify=false of a tiny image (the https attempt must fail fast).
-# Prints each figure for both servers and the ratio. Needs skopeo, docker-registry, curl, python3, a JDK.
+# Prints each figure for both servers and the ratio. Needs skopeo, docker-registry, curl, python3.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUNS=${RUNS:-3}; MIB=${LAYER_MIB:-256}; LAYERS=${LAYERS:-8}
 FP=${FERRY_PORT:-5611}; DP=${DIST_PORT:-5612}
 W=${WORK:-/tmp/ferry-bench-regsrv}
-JAVA=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 rm -rf "$W"; mkdir -p "$W"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -129,8 +128,8 @@ for n in 8 32; do
   done
 done
 MAN=/v2/bench/x/manifests/1
-"$JAVA" "$ROOT/bench/ManifestLatency.java" "http://127.0.0.1:$FP$MAN" 200 10 > "$W/lat.ferry"
-"$JAVA" "$ROOT/bench/ManifestLatency.java" "http://127.0.0.1:$DP$MAN" 200 10 > "$W/lat.dist"
+python3 "$ROOT/bench/manifest-latency.py" "http://127.0.0.1:$FP$MAN" 200 10 > "$W/lat.ferry"
+python3 "$ROOT/bench/manifest-latency.py" "http://127.0.0.1:$DP$MAN" 200 10 > "$W/lat.dist"
 tf=$(secs copy "$W/tiny" "$FP"); td=$(secs copy "$W/tiny" "$DP")
 
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)  cores: $(nproc)  $(skopeo --version)  $(docker-registry --version)"
