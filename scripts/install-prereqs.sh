@@ -14,7 +14,7 @@
 # setuptools, wheel, venv, python3-dev and gcc (tests build real wheels, pure and a C extension),
 # python3-cryptography (runs protected code on the host) and Debian's python3-*-whl wheels.
 # Also qemu-user-static + binfmt-support (RUN steps and Debian packages of the other architecture:
-# arm64 on amd64, amd64 on arm64).
+# arm64 on amd64, amd64 on arm64), and arch-test, which mmdebstrap needs to bootstrap another architecture.
 # As root it also registers that QEMU handler in binfmt_misc (mounting it when needed, then
 # `update-binfmts --enable qemu-ARCH`); where that is not allowed (a container without the host's
 # binfmt_misc) it says so in one line and goes on: only cross-architecture builds need it.
@@ -49,14 +49,14 @@ declare -A probe=(
   [maven]=mvn [skopeo]=skopeo [umoci]=umoci [runc]=runc [buildah]=buildah
   [zstd]=zstd [gzip]=gzip [tar]=tar [python3]=python3 [busybox-static]="" [attr]=getfattr [libcap2-bin]=setcap
   [docker-registry]=docker-registry [apache2-utils]=htpasswd [mmdebstrap]=mmdebstrap [openssl]=openssl
-  [qemu-user-static]="" [binfmt-support]=update-binfmts
+  [qemu-user-static]="" [binfmt-support]=update-binfmts [arch-test]=arch-test
   [rpm]=rpmbuild [git]=git [python3-tornado]="" [wrk]=wrk [postgresql]="" [chromium]=chromium
   [gcc]=gcc [python3-dev]="" [python3-pip]="" [python3-venv]="" [python3-setuptools]="" [python3-wheel]=""
   [python3-cryptography]="" [python3-pip-whl]="" [python3-setuptools-whl]="" [python3-wheel-whl]=""
 )
 pkgs=(maven skopeo umoci runc buildah busybox-static zstd gzip tar python3 attr libcap2-bin curl docker-registry apache2-utils mmdebstrap openssl
   gcc python3-dev python3-pip python3-venv python3-setuptools python3-wheel python3-cryptography
-  python3-pip-whl python3-setuptools-whl python3-wheel-whl qemu-user-static binfmt-support
+  python3-pip-whl python3-setuptools-whl python3-wheel-whl qemu-user-static binfmt-support arch-test
   rpm git python3-tornado wrk)
 if [ -n "${CI:-}" ] || [ "${FERRY_PREREQS:-}" = all ]; then
   pkgs+=(postgresql chromium)
