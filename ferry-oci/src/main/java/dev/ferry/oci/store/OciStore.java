@@ -63,6 +63,13 @@ public final class OciStore {
   /** Direct bytes a blob writer gathers before one file write. */
   private static final int STAGED_BUFFER = 1 << 20;
   /**
+   * Staging buffers of finished writers, kept for the next ones (at most {@value #STAGED_POOLED}): a new direct
+   * buffer is a zeroed allocation that only the garbage collector frees, and a registry takes many uploads at once.
+   */
+  private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> STAGED_POOL =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private static final int STAGED_POOLED = 16;
+  /**
    * {@link BlobWriter#transferFrom} copies and hashes in slices this large: big enough that the hand-over between
    * the two threads costs nothing, small enough that the slice is still in the page cache when it is hashed.
    */
@@ -527,7 +534,8 @@ public final class OciStore {
       src.position(start);
       out.flush();
       if (staged == null) {
-        staged = ByteBuffer.allocateDirect(STAGED_BUFFER);
+        ByteBuffer pooled = STAGED_POOL.poll();
+        staged = pooled != null ? pooled : ByteBuffer.allocateDirect(STAGED_BUFFER);
       }
       while (src.hasRemaining()) {
         int k = Math.min(staged.remaining(), src.remaining());
@@ -539,6 +547,15 @@ public final class OciStore {
         }
       }
       count += n;
+    }
+
+    /** Returns the staging buffer to the pool; call once its bytes are written or abandoned. */
+    private void releaseStaged() {
+      ByteBuffer b = staged;
+      staged = null;
+      if (b != null && STAGED_POOL.size() < STAGED_POOLED) {
+        STAGED_POOL.offer(b.clear());
+      }
     }
 
     /** Writes the staged direct bytes to the file. */
@@ -718,6 +735,7 @@ public final class OciStore {
         }
         return actual;
       } finally {
+        releaseStaged();
         try {
           Files.deleteIfExists(tmp);
         } finally {
@@ -738,10 +756,12 @@ public final class OciStore {
           try {
             flush();
           } finally {
+            releaseStaged();
             channel.close();
           }
           return;
         }
+        releaseStaged();
         try {
           channel.close();
           Files.deleteIfExists(tmp);
@@ -750,6 +770,11 @@ public final class OciStore {
         }
       }
     }
+  }
+
+  /** Staging buffers waiting in the pool (for tests). */
+  static int stagedBuffersPooled() {
+    return STAGED_POOL.size();
   }
 
   private static void moveAtomically(Path from, Path to) throws IOException {

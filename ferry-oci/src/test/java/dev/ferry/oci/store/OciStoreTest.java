@@ -588,6 +588,28 @@ class OciStoreTest {
   }
 
   @Test
+  void blobWriter_directWrites_reuseOneStagingBufferAcrossWriters() throws IOException {
+    OciStore store = store();
+    java.nio.ByteBuffer piece = java.nio.ByteBuffer.allocateDirect(1000);
+    try (OciStore.BlobWriter w = store.newBlob()) { // leaves a buffer in the pool
+      w.write(piece.clear());
+      w.commit();
+    }
+    int pooled = OciStore.stagedBuffersPooled();
+    assertThat(pooled).isPositive();
+    try (OciStore.BlobWriter w = store.newBlob()) {
+      w.write(piece.clear());
+      assertThat(OciStore.stagedBuffersPooled()).as("taken from the pool, not allocated").isEqualTo(pooled - 1);
+      w.commit();
+    }
+    assertThat(OciStore.stagedBuffersPooled()).isEqualTo(pooled);
+    try (OciStore.BlobWriter w = store.newBlob()) { // abandoned: gives its buffer back too
+      w.write(piece.clear());
+    }
+    assertThat(OciStore.stagedBuffersPooled()).isEqualTo(pooled);
+  }
+
+  @Test
   void resumeBlob_wrongDigest_deletesFileAndStoresNothing() throws IOException {
     OciStore store = store();
     Path file = store.privateDirectory("registry").resolve("u2");
