@@ -109,12 +109,11 @@ final class BlobReads {
     private final ByteBuffer buf;
     private boolean closed;
 
-    private Read(Digest digest, FileChannel file, Pass pass) {
+    private Read(Digest digest, FileChannel file, Pass pass, ByteBuffer buf) {
       this.digest = digest;
       this.file = file;
       this.pass = pass;
-      ByteBuffer b = pool.poll();
-      this.buf = b != null ? b : ByteBuffer.allocateDirect(PIECE);
+      this.buf = buf;
     }
 
     long size() throws IOException {
@@ -190,6 +189,14 @@ final class BlobReads {
    */
   Read open(Digest digest) throws IOException {
     FileChannel file = store.channel(digest);
+    ByteBuffer buf;
+    try { // before joining a pass: a reader that joins must be able to leave it (close)
+      ByteBuffer pooled = pool.poll();
+      buf = pooled != null ? pooled : ByteBuffer.allocateDirect(PIECE);
+    } catch (RuntimeException | OutOfMemoryError e) {
+      file.close();
+      throw e;
+    }
     Pass pass;
     boolean created = false;
     lock.lock();
@@ -204,7 +211,7 @@ final class BlobReads {
     } finally {
       lock.unlock();
     }
-    Read read = new Read(digest, file, pass);
+    Read read = new Read(digest, file, pass, buf);
     if (created) {
       passesStarted.incrementAndGet();
       Pass p = pass;
