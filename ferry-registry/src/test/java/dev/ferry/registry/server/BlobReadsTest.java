@@ -34,17 +34,22 @@ class BlobReadsTest {
 
   /** Reads the whole blob the way the handler does; returns what was read. */
   private byte[] readAll(BlobReads.Read r) throws IOException {
+    return readFrom(r, 0);
+  }
+
+  /** Reads the blob from {@code from} (a multiple of a piece) to its end, the way the handler does. */
+  private byte[] readFrom(BlobReads.Read r, long from) throws IOException {
     long size = r.size();
-    ByteBuffer all = ByteBuffer.allocate((int) size);
-    for (long at = 0; at < size; at += BlobReads.PIECE) {
+    ByteBuffer out = ByteBuffer.allocate((int) (size - from));
+    for (long at = from; at < size; at += BlobReads.PIECE) {
       int n = (int) Math.min(BlobReads.PIECE, size - at);
       ByteBuffer piece = r.piece(at, n);
       if (at + n == size) {
         r.verified();
       }
-      all.put(piece);
+      out.put(piece);
     }
-    return all.array();
+    return out.array();
   }
 
   private void awaitHashed(long bytes) throws InterruptedException {
@@ -80,26 +85,11 @@ class BlobReadsTest {
           BlobReads.Read later = reads.open(digest)) {
         assertThat(readAll(late)).isEqualTo(content);
         assertThat(readAll(later)).isEqualTo(content);
-        assertThat(readRest(leader)).isEqualTo(java.util.Arrays.copyOfRange(content, 3 * BlobReads.PIECE, content.length));
+        assertThat(readFrom(leader, 3L * BlobReads.PIECE)).isEqualTo(java.util.Arrays.copyOfRange(content, 3 * BlobReads.PIECE, content.length));
       }
     }
     assertThat(reads.passesStarted()).isEqualTo(1);
     assertThat(reads.bytesHashed()).isEqualTo(content.length);
-  }
-
-  private byte[] readRest(BlobReads.Read r) throws IOException {
-    long size = r.size();
-    long at = 3L * BlobReads.PIECE;
-    ByteBuffer rest = ByteBuffer.allocate((int) (size - at));
-    for (; at < size; at += BlobReads.PIECE) {
-      int n = (int) Math.min(BlobReads.PIECE, size - at);
-      ByteBuffer piece = r.piece(at, n);
-      if (at + n == size) {
-        r.verified();
-      }
-      rest.put(piece);
-    }
-    return rest.array();
   }
 
   @Test
