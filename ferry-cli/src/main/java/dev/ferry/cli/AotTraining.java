@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,9 +119,9 @@ public final class AotTraining {
             failed.add(String.join(" ", command));
           }
         }
-        // A served registry's hottest request: manifest GETs by tag and by digest, a few thousand of them, so the
-        // cache's profiles mark that path hot and a fresh `ferry serve registry` compiles it within its first
-        // seconds of traffic.
+        // A served registry's hottest request: manifest GETs by tag, a few thousand of them, so that the cache's
+        // profiles mark that path hot and a fresh `ferry serve registry` compiles it within its first seconds of
+        // traffic.
         steps++;
         if (!manifestGets(server.port(), "training/app", "1", 4000)) {
           failed.add("GET /v2/training/app/manifests/1 (x4000)");
@@ -132,16 +136,13 @@ public final class AotTraining {
 
   /** Sends {@code count} manifest GETs to the server on {@code port}; true when all of them answered 200. */
   private static boolean manifestGets(int port, String name, String reference, int count) {
-    java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
-        .version(java.net.http.HttpClient.Version.HTTP_1_1)
-        .build();
-    java.net.http.HttpRequest get = java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + port + "/v2/" + name + "/manifests/" + reference))
+    HttpRequest get = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/v2/" + name + "/manifests/" + reference))
         .header("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json")
         .build();
-    try {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
       for (int i = 0; i < count; i++) {
-        if (http.send(get, java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+        if (http.send(get, HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
           return false;
         }
       }

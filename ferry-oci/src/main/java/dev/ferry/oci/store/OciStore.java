@@ -13,6 +13,7 @@ import dev.ferry.oci.MediaType;
 import dev.ferry.oci.Nullable;
 import dev.ferry.oci.internal.json.OciJson;
 import dev.ferry.oci.io.DigestingSink;
+import dev.ferry.oci.io.DirectBuffers;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -62,13 +63,8 @@ public final class OciStore {
   private static final int COPY_BUFFER = 256 * 1024;
   /** Direct bytes a blob writer gathers before one file write. */
   private static final int STAGED_BUFFER = 1 << 20;
-  /**
-   * Staging buffers of finished writers, kept for the next ones (at most {@value #STAGED_POOLED}): a new direct
-   * buffer is a zeroed allocation that only the garbage collector frees, and a registry takes many uploads at once.
-   */
-  private static final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> STAGED_POOL =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private static final int STAGED_POOLED = 16;
+  /** Staging buffers of finished writers, kept for the next ones: a registry takes many uploads at once. */
+  private static final DirectBuffers STAGED_POOL = new DirectBuffers(STAGED_BUFFER, 16);
   /**
    * {@link BlobWriter#transferFrom} copies and hashes in slices this large: big enough that the hand-over between
    * the two threads costs nothing, small enough that the slice is still in the page cache when it is hashed.
@@ -534,8 +530,7 @@ public final class OciStore {
       src.position(start);
       out.flush();
       if (staged == null) {
-        ByteBuffer pooled = STAGED_POOL.poll();
-        staged = pooled != null ? pooled : ByteBuffer.allocateDirect(STAGED_BUFFER);
+        staged = STAGED_POOL.take();
       }
       while (src.hasRemaining()) {
         int k = Math.min(staged.remaining(), src.remaining());
@@ -551,10 +546,9 @@ public final class OciStore {
 
     /** Returns the staging buffer to the pool; call once its bytes are written or abandoned. */
     private void releaseStaged() {
-      ByteBuffer b = staged;
-      staged = null;
-      if (b != null && STAGED_POOL.size() < STAGED_POOLED) {
-        STAGED_POOL.offer(b.clear());
+      if (staged != null) {
+        STAGED_POOL.give(staged);
+        staged = null;
       }
     }
 
@@ -774,7 +768,7 @@ public final class OciStore {
 
   /** Staging buffers waiting in the pool (for tests). */
   static int stagedBuffersPooled() {
-    return STAGED_POOL.size();
+    return STAGED_POOL.available();
   }
 
   private static void moveAtomically(Path from, Path to) throws IOException {

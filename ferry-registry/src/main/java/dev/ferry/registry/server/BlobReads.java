@@ -2,6 +2,7 @@ package dev.ferry.registry.server;
 
 import dev.ferry.oci.Digest;
 import dev.ferry.oci.DigestMismatchException;
+import dev.ferry.oci.io.DirectBuffers;
 import dev.ferry.oci.store.OciStore;
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +57,7 @@ final class BlobReads {
   private final ReentrantLock lock = new ReentrantLock();
   /** The running pass of each blob being read. Guarded by {@link #lock}. */
   private final Map<Digest, Pass> passes = new HashMap<>();
-  private final ConcurrentLinkedQueue<ByteBuffer> pool = new ConcurrentLinkedQueue<>();
+  private final DirectBuffers buffers = new DirectBuffers(PIECE, POOLED);
   /** Verification passes: daemon platform threads (CPU-bound work, so not virtual threads). */
   private final ExecutorService hashers =
       Executors.newCachedThreadPool(
@@ -175,9 +175,7 @@ final class BlobReads {
       } finally {
         lock.unlock();
       }
-      if (pool.size() < POOLED) {
-        pool.offer(buf);
-      }
+      buffers.give(buf);
       file.close();
     }
   }
@@ -191,8 +189,7 @@ final class BlobReads {
     FileChannel file = store.channel(digest);
     ByteBuffer buf;
     try { // before joining a pass: a reader that joins must be able to leave it (close)
-      ByteBuffer pooled = pool.poll();
-      buf = pooled != null ? pooled : ByteBuffer.allocateDirect(PIECE);
+      buf = buffers.take();
     } catch (RuntimeException | OutOfMemoryError e) {
       file.close();
       throw e;
