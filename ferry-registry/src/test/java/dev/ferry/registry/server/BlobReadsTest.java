@@ -59,17 +59,20 @@ class BlobReadsTest {
     }
   }
 
+  /** Waits for the passes to hash {@code bytes}, then checks they go no further. */
+  private void assertHashingStopsAt(long bytes) throws InterruptedException {
+    awaitHashed(bytes);
+    Thread.sleep(50);
+    assertThat(reads.bytesHashed()).isEqualTo(bytes);
+  }
+
   @Test
   void pass_hashesOnlyWhatItsLeadingReaderHasRead() throws Exception {
     try (BlobReads.Read r = reads.open(digest)) {
       r.piece(0, BlobReads.PIECE);
-      awaitHashed(BlobReads.PIECE);
-      Thread.sleep(50);
-      assertThat(reads.bytesHashed()).isEqualTo(BlobReads.PIECE);
+      assertHashingStopsAt(BlobReads.PIECE);
       r.piece(BlobReads.PIECE, BlobReads.PIECE);
-      awaitHashed(2L * BlobReads.PIECE);
-      Thread.sleep(50);
-      assertThat(reads.bytesHashed()).isEqualTo(2L * BlobReads.PIECE);
+      assertHashingStopsAt(2L * BlobReads.PIECE);
     }
   }
 
@@ -85,7 +88,8 @@ class BlobReadsTest {
           BlobReads.Read later = reads.open(digest)) {
         assertThat(readAll(late)).isEqualTo(content);
         assertThat(readAll(later)).isEqualTo(content);
-        assertThat(readFrom(leader, 3L * BlobReads.PIECE)).isEqualTo(java.util.Arrays.copyOfRange(content, 3 * BlobReads.PIECE, content.length));
+        assertThat(readFrom(leader, 3L * BlobReads.PIECE))
+            .isEqualTo(java.util.Arrays.copyOfRange(content, 3 * BlobReads.PIECE, content.length));
       }
     }
     assertThat(reads.passesStarted()).isEqualTo(1);
@@ -110,8 +114,7 @@ class BlobReadsTest {
       r.piece(0, BlobReads.PIECE);
       awaitHashed(BlobReads.PIECE);
     }
-    Thread.sleep(50);
-    assertThat(reads.bytesHashed()).isEqualTo(BlobReads.PIECE);
+    assertHashingStopsAt(BlobReads.PIECE);
     try (BlobReads.Read r = reads.open(digest)) {
       assertThat(readAll(r)).isEqualTo(content);
     }
